@@ -1,0 +1,2 @@
+/** @consortia/amdb — under construction in this change. */
+export {}

@@ -1,0 +1,2 @@
+/** @consortia/consensus-pbft — under construction in this change. */
+export {}

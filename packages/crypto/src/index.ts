@@ -1,0 +1,2 @@
+/** @consortia/crypto — under construction in this change. */
+export {}

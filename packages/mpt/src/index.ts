@@ -1,0 +1,2 @@
+/** @consortia/mpt — under construction in this change. */
+export {}

@@ -1,0 +1,2 @@
+/** @consortia/protocol — under construction in this change. */
+export {}

@@ -1,0 +1,2 @@
+/** @consortia/testkit — under construction in this change. */
+export {}
