@@ -1,2 +1,23 @@
-/** @consortia/testkit — under construction in this change. */
-export {}
+/**
+ * @consortia/testkit — what tests of every Consortia package share: an in-memory
+ * `KvStore`, a manual clock, a seeded random source, compliance suites that each
+ * implementation of a port must pass, and the deterministic consensus simulator.
+ *
+ * @example
+ * ```ts
+ * import { createMemoryKvStore, kvStoreComplianceSuite } from '@consortia/testkit'
+ *
+ * kvStoreComplianceSuite('memory', async () => createMemoryKvStore())
+ * ```
+ */
+export { compareBytes } from './bytes.js'
+export { createManualClock, type ManualClock } from './clock.js'
+export { kvStoreComplianceSuite } from './kv-suite.js'
+export {
+  createMemoryKvStore,
+  type MemoryKvErrorType,
+  type MemoryKvInit,
+  type MemoryKvStore,
+} from './memory-kv.js'
+export { createSeededRandom } from './random.js'
+export { stateViewComplianceSuite } from './state-view-suite.js'
