@@ -38,7 +38,7 @@ export const ONLY_ALLOWED = {
 const TOP_LAYER = 99
 const SOURCE_EXT = /\.(ts|mts|cts|tsx|js|mjs|cjs)$/
 const IMPORT_RE =
-  /(?:^|[^\w$.])(?:import|export)\s*(?:type\s+)?(?:[\w$*{}\s,]+?\s+from\s+)?['"]([^'"]+)['"]|(?:^|[^\w$.])(?:import|require)\s*\(\s*['"]([^'"]+)['"]\s*\)/gm
+  /(?:^|[^\w$.])(?:import|export)\s+(?:type\s+)?(?:[\w$*{}\s,]+?\s+from\s+)?['"]([^'"]+)['"]|(?:^|[^\w$.])(?:import|require)\s*\(\s*['"]([^'"]+)['"]\s*\)/gm
 const BUILTINS = new Set(builtinModules)
 
 function listFiles(dir) {
