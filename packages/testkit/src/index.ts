@@ -19,5 +19,6 @@ export {
   type MemoryKvInit,
   type MemoryKvStore,
 } from './memory-kv.js'
+export * from './memory-transport.js'
 export { createSeededRandom } from './random.js'
 export { stateViewComplianceSuite } from './state-view-suite.js'
