@@ -1,0 +1,555 @@
+import type { Condition, Entry, Hash32, Logger, Table, TableInfo, TableStore } from '@consortia/interface'
+import { isChainError, silentLogger } from '@consortia/interface'
+import { applyPaging, type CompiledCondition, compileCondition, matchesCondition } from './condition.js'
+import { dbHash, encodeRowForHash, type HashFn, tableHash } from './db-hash.js'
+import {
+  type BlockWrite,
+  compareUtf8,
+  LIST_KEYS_PAGE_MAX,
+  type StorageDriver,
+  type StoredRow,
+} from './driver.js'
+import { type AMDBErrorType, amdbError, FiscoCode } from './errors.js'
+import {
+  type AMDBTableInfo,
+  CurrentStateKey,
+  checkEntry,
+  checkKey,
+  checkTableInfo,
+  checkUserTableInfo,
+  ID_FIELD,
+  NUM_FIELD,
+  STATUS_FIELD,
+  SYSTEM_TABLES,
+  SysTable,
+  tableInfoOf,
+  userTableName,
+} from './schema.js'
+
+/** Default bound of one block's change log (each insert, update, remove or create is one entry). */
+export const CHANGE_LOG_MAX = 10_000_000
+
+/** A row with its hidden fields, as `selectWithHidden` returns it. */
+export type HiddenEntry = Entry & { readonly _id_: string; readonly _num_: string; readonly _status_: string }
+
+/** An AMDB table inside one block's change set. */
+export interface AMDBTable extends Table {
+  readonly info: AMDBTableInfo
+  /** Like `select`, plus the hidden `_id_` (0 until the block commits), `_num_` and `_status_`. */
+  selectWithHidden(key: string, condition?: Condition): Promise<HiddenEntry[]>
+  /** Every key with live rows, committed or written in this block, in UTF-8 byte order. */
+  keys(): Promise<string[]>
+}
+
+/**
+ * One block's change set over AMDB tables (FISCO MemoryTableFactory): tables opened or created
+ * in it, a change log for per-transaction savepoints, the block's dbHash, and one atomic commit.
+ */
+export interface TableFactory extends TableStore {
+  /** The block this change set will commit as. */
+  readonly number: number
+  /** True after `commit` succeeded or `discard` was called. */
+  readonly closed: boolean
+  openTable(name: string): Promise<AMDBTable | undefined>
+  /** Like `openTable`, but throws `TABLE_NOT_EXIST` (FISCO -50100) when the table is missing. */
+  openTableOrThrow(name: string): Promise<AMDBTable>
+  /** Creates `u_<name>` as TableFactoryPrecompiled does: names over 48 characters give -50002. */
+  createUserTable(name: string, keyField: string, valueFields: readonly string[]): Promise<number>
+  /** A mark in the change log; `rollback(mark)` undoes every change made after it. */
+  savepoint(): number
+  rollback(savepoint: number): void
+  /** The dbHash of the changes so far (consensus tables only). */
+  hash(): Hash32
+  /** Number of entries in the change log. */
+  readonly changeCount: number
+  /** Assigns row ids and writes the whole change set through the driver in one atomic commit. */
+  commit(): Promise<void>
+  /** Drops the change set (a block that will not commit, e.g. a rejected proposal). */
+  discard(): void
+}
+
+interface WorkingRow {
+  readonly id: number
+  readonly num: number
+  readonly key: string
+  fields: Record<string, string>
+  status: 0 | 1
+  readonly isNew: boolean
+  dirty: boolean
+}
+
+interface KeyState {
+  loaded: boolean
+  loading: Promise<void> | undefined
+  rows: WorkingRow[]
+}
+
+interface TableState {
+  readonly info: AMDBTableInfo
+  readonly keys: Map<string, KeyState>
+  version: number
+  hashVersion: number
+  hashValue: Hash32 | undefined
+  handle: AMDBTable | undefined
+}
+
+type Change =
+  | {
+      readonly kind: 'insert'
+      readonly table: TableState
+      readonly keyState: KeyState
+      readonly row: WorkingRow
+    }
+  | {
+      readonly kind: 'update'
+      readonly table: TableState
+      readonly rows: readonly { row: WorkingRow; old: Record<string, string>; wasDirty: boolean }[]
+    }
+  | {
+      readonly kind: 'remove'
+      readonly table: TableState
+      readonly rows: readonly { row: WorkingRow; wasDirty: boolean }[]
+    }
+  | { readonly kind: 'create'; readonly name: string }
+
+/** Components of a table factory. */
+export interface TableFactoryInit {
+  readonly driver: StorageDriver
+  readonly hash: HashFn
+  readonly number: number
+  readonly logger?: Logger
+  /** Most entries the change log may hold (default `CHANGE_LOG_MAX`). */
+  readonly changeLogMax?: number
+}
+
+const toWorking = (row: StoredRow): WorkingRow => ({
+  id: row.id,
+  num: row.num,
+  key: row.key,
+  fields: { ...row.fields },
+  status: 0,
+  isNew: false,
+  dirty: false,
+})
+
+const isChanged = (row: WorkingRow) => (row.isNew ? row.status === 0 : row.dirty)
+
+/** Creates the change set of block `number` over a driver. Use `AMDB.openBlock` instead. */
+export function createTableFactory(init: TableFactoryInit): TableFactory {
+  const { driver, hash, number } = init
+  const logger = init.logger ?? silentLogger
+  const changeLogMax = init.changeLogMax ?? CHANGE_LOG_MAX
+  const states = new Map<string, TableState>()
+  const log: Change[] = []
+  let closed = false
+  let committing = false
+
+  const assertFactoryOpen = () => {
+    if (closed || committing) {
+      throw amdbError(
+        { code: 'BLOCK_CLOSED', number },
+        `block ${number} change set is ${committing ? 'committing' : 'closed'}`,
+      )
+    }
+  }
+  // Changes are recorded before they are applied, so a full log refuses a write untouched.
+  const reserve = (entries: number) => {
+    if (log.length + entries > changeLogMax) {
+      throw amdbError({ code: 'CHANGE_LOG_FULL', changeLogMax, number }, `block ${number} change log is full`)
+    }
+  }
+  const record = (change: Change) => {
+    reserve(1)
+    log.push(change)
+  }
+
+  const stateOf = (info: AMDBTableInfo): TableState => {
+    const existing = states.get(info.name)
+    if (existing !== undefined) return existing
+    const state: TableState = {
+      info,
+      keys: new Map(),
+      version: 0,
+      hashVersion: -1,
+      hashValue: undefined,
+      handle: undefined,
+    }
+    states.set(info.name, state)
+    return state
+  }
+  const sysTables = () => stateOf(SYSTEM_TABLES.get(SysTable.tables)!)
+
+  const keyStateOf = (state: TableState, key: string): KeyState => {
+    let ks = state.keys.get(key)
+    if (ks === undefined) {
+      ks = { loaded: false, loading: undefined, rows: [] }
+      state.keys.set(key, ks)
+    }
+    return ks
+  }
+
+  const load = async (state: TableState, key: string): Promise<KeyState> => {
+    const ks = keyStateOf(state, key)
+    if (ks.loaded) return ks
+    if (ks.loading === undefined) {
+      ks.loading = driver.selectRows(state.info, key).then(
+        (rows) => {
+          ks.rows = [...rows.map(toWorking), ...ks.rows]
+          ks.loaded = true
+          ks.loading = undefined
+        },
+        (err) => {
+          ks.loading = undefined
+          throw err
+        },
+      )
+    }
+    await ks.loading
+    return ks
+  }
+
+  const matching = (state: TableState, ks: KeyState, condition: CompiledCondition): WorkingRow[] => {
+    const keyField = state.info.keyField
+    if (condition.clauses.length === 0)
+      return applyPaging(
+        ks.rows.filter((row) => row.status === 0),
+        condition,
+      )
+    const rows = ks.rows.filter(
+      (row) => row.status === 0 && matchesCondition({ ...row.fields, [keyField]: row.key }, condition),
+    )
+    return applyPaging(rows, condition)
+  }
+
+  const insertRow = (state: TableState, key: string, entry: Entry) => {
+    const fields: Record<string, string> = {}
+    for (const f of state.info.valueFields) fields[f] = entry[f] ?? ''
+    const ks = keyStateOf(state, key)
+    const row: WorkingRow = { id: 0, num: number, key, fields, status: 0, isNew: true, dirty: true }
+    record({ kind: 'insert', table: state, keyState: ks, row })
+    ks.rows.push(row)
+    state.version++
+  }
+
+  // Writes answer a FISCO code instead of throwing for bad input, as the precompiles do.
+  const writeCode = (err: unknown): number => {
+    if (isChainError(err, 'INVALID_CONDITION')) {
+      return ((err.type as AMDBErrorType).fiscoCode as number | undefined) ?? FiscoCode.conditionParseError
+    }
+    throw err
+  }
+
+  const handleOf = (state: TableState): AMDBTable => {
+    if (state.handle !== undefined) return state.handle
+    const { info } = state
+    // A handle outlives a rolled-back createTable; it must not write into a table that is gone.
+    const assertOpen = () => {
+      assertFactoryOpen()
+      if (states.get(info.name) !== state) {
+        throw amdbError(
+          { code: 'TABLE_NOT_EXIST', fiscoCode: FiscoCode.tableNotExist, table: info.name },
+          `table ${info.name} was rolled back`,
+        )
+      }
+    }
+    const handle: AMDBTable = {
+      info,
+      async select(key, condition) {
+        assertOpen()
+        const compiled = compileCondition(condition)
+        if (checkKey(key) !== 0) return []
+        const ks = await load(state, key)
+        return matching(state, ks, compiled).map((row) => ({ ...row.fields, [info.keyField]: row.key }))
+      },
+      async selectWithHidden(key, condition) {
+        assertOpen()
+        const compiled = compileCondition(condition)
+        if (checkKey(key) !== 0) return []
+        const ks = await load(state, key)
+        return matching(state, ks, compiled).map((row) => ({
+          ...row.fields,
+          [info.keyField]: row.key,
+          [ID_FIELD]: String(row.id),
+          [NUM_FIELD]: String(row.num),
+          [STATUS_FIELD]: String(row.status),
+        }))
+      },
+      async insert(key, entry) {
+        assertOpen()
+        const code = checkKey(key) || checkEntry(info, key, entry, false)
+        if (code !== 0) return code
+        insertRow(state, key, entry)
+        return 1
+      },
+      async update(key, entry, condition) {
+        assertOpen()
+        let compiled: CompiledCondition
+        try {
+          compiled = compileCondition(condition)
+        } catch (err) {
+          return writeCode(err)
+        }
+        const code = checkKey(key) || checkEntry(info, key, entry, true)
+        if (code !== 0) return code
+        const ks = await load(state, key)
+        assertOpen()
+        const rows = matching(state, ks, compiled)
+        const names = Object.keys(entry)
+        const changes = rows.map((row) => {
+          const old: Record<string, string> = {}
+          for (const f of names) old[f] = row.fields[f]!
+          return { row, old, wasDirty: row.dirty }
+        })
+        record({ kind: 'update', table: state, rows: changes })
+        for (const row of rows) {
+          for (const f of names) row.fields[f] = entry[f]!
+          row.dirty = true
+        }
+        state.version++
+        return rows.length
+      },
+      async remove(key, condition) {
+        assertOpen()
+        let compiled: CompiledCondition
+        try {
+          compiled = compileCondition(condition)
+        } catch (err) {
+          return writeCode(err)
+        }
+        const code = checkKey(key)
+        if (code !== 0) return code
+        const ks = await load(state, key)
+        assertOpen()
+        const rows = matching(state, ks, compiled)
+        record({ kind: 'remove', table: state, rows: rows.map((row) => ({ row, wasDirty: row.dirty })) })
+        for (const row of rows) {
+          row.status = 1
+          row.dirty = true
+        }
+        state.version++
+        return rows.length
+      },
+      async keys() {
+        assertOpen()
+        const committed = new Set<string>()
+        let after: string | undefined
+        for (;;) {
+          const page = await driver.listKeys(info, { after, limit: LIST_KEYS_PAGE_MAX })
+          for (const k of page) committed.add(k)
+          if (page.length < LIST_KEYS_PAGE_MAX) break
+          after = page[page.length - 1]
+        }
+        const live: string[] = []
+        for (const k of new Set([...committed, ...state.keys.keys()])) {
+          const ks = state.keys.get(k)
+          // An unloaded key state holds only this block's inserts; its committed rows are untouched.
+          const isLive =
+            ks === undefined || ks.rows.some((r) => r.status === 0) || (!ks.loaded && committed.has(k))
+          if (isLive) live.push(k)
+        }
+        return live.sort(compareUtf8)
+      },
+    }
+    state.handle = handle
+    return handle
+  }
+
+  const openTable = async (name: string): Promise<AMDBTable | undefined> => {
+    assertFactoryOpen()
+    if (typeof name !== 'string') return undefined
+    const open = states.get(name)
+    if (open !== undefined) return handleOf(open)
+    const builtIn = SYSTEM_TABLES.get(name)
+    if (builtIn !== undefined) return handleOf(stateOf(builtIn))
+    if (checkKey(name) !== 0) return undefined
+    const sys = sysTables()
+    const ks = await load(sys, name)
+    assertFactoryOpen()
+    const again = states.get(name)
+    if (again !== undefined) return handleOf(again)
+    const row = ks.rows.find((r) => r.status === 0)
+    if (row === undefined) return undefined
+    const valueField = row.fields['value_field'] ?? ''
+    const info = tableInfoOf({
+      name,
+      keyField: row.fields['key_field'] ?? '',
+      valueFields: valueField === '' ? [] : valueField.split(','),
+    })
+    return handleOf(stateOf(info))
+  }
+
+  const createTable = async (info: TableInfo): Promise<number> => {
+    assertFactoryOpen()
+    if (SYSTEM_TABLES.has(info?.name)) return FiscoCode.tableNameAlreadyExist
+    const code = checkTableInfo(info)
+    if (code !== 0) return code
+    if ((await openTable(info.name)) !== undefined) return FiscoCode.tableNameAlreadyExist
+    assertFactoryOpen()
+    // Re-checked after the await: a concurrent createTable of the same name may have won.
+    if (states.has(info.name)) return FiscoCode.tableNameAlreadyExist
+    const full = tableInfoOf(info)
+    reserve(2)
+    insertRow(sysTables(), full.name, { key_field: full.keyField, value_field: full.valueFields.join(',') })
+    stateOf(full)
+    record({ kind: 'create', name: full.name })
+    return FiscoCode.success
+  }
+
+  const undo = (change: Change) => {
+    switch (change.kind) {
+      case 'insert': {
+        const at = change.keyState.rows.lastIndexOf(change.row)
+        if (at >= 0) change.keyState.rows.splice(at, 1)
+        change.table.version++
+        break
+      }
+      case 'update':
+        for (let i = change.rows.length - 1; i >= 0; i--) {
+          const { row, old, wasDirty } = change.rows[i]!
+          Object.assign(row.fields, old)
+          row.dirty = wasDirty
+        }
+        change.table.version++
+        break
+      case 'remove':
+        for (const { row, wasDirty } of change.rows) {
+          row.status = 0
+          row.dirty = wasDirty
+        }
+        change.table.version++
+        break
+      case 'create':
+        states.delete(change.name)
+        break
+    }
+  }
+
+  const rollback = (savepoint: number) => {
+    assertFactoryOpen()
+    if (!Number.isSafeInteger(savepoint) || savepoint < 0 || savepoint > log.length) {
+      throw amdbError(
+        { code: 'INVALID_ARGUMENT', savepoint, changeCount: log.length },
+        `expected a savepoint in [0, ${log.length}], got ${savepoint}`,
+      )
+    }
+    while (log.length > savepoint) undo(log.pop()!)
+  }
+
+  const tableHashOf = (state: TableState): Hash32 | undefined => {
+    if (state.hashVersion === state.version) return state.hashValue
+    const rows: Buffer[] = []
+    for (const ks of state.keys.values()) {
+      for (const row of ks.rows) {
+        if (isChanged(row)) rows.push(encodeRowForHash(state.info.keyField, row.key, row.fields, row.status))
+      }
+    }
+    state.hashValue = rows.length === 0 ? undefined : tableHash(rows, hash)
+    state.hashVersion = state.version
+    return state.hashValue
+  }
+
+  const collectWrite = (firstId: number): { write: BlockWrite; lastId: number } => {
+    let id = firstId - 1
+    const tables: { info: TableInfo; puts: StoredRow[]; deletes: { key: string; id: number }[] }[] = []
+    for (const name of [...states.keys()].sort(compareUtf8)) {
+      const state = states.get(name)!
+      const puts: StoredRow[] = []
+      const deletes: { key: string; id: number }[] = []
+      for (const key of [...state.keys.keys()].sort(compareUtf8)) {
+        for (const row of state.keys.get(key)!.rows) {
+          if (row.isNew) {
+            if (row.status === 0) puts.push({ id: ++id, num: number, key, fields: { ...row.fields } })
+          } else if (row.dirty) {
+            if (row.status === 1) deletes.push({ key, id: row.id })
+            else puts.push({ id: row.id, num: number, key, fields: { ...row.fields } })
+          }
+        }
+      }
+      if (puts.length > 0 || deletes.length > 0) tables.push({ info: state.info, puts, deletes })
+    }
+    return { write: { number, tables }, lastId: id }
+  }
+
+  const countNewRows = () => {
+    let n = 0
+    for (const state of states.values()) {
+      for (const ks of state.keys.values()) for (const row of ks.rows) if (row.isNew && row.status === 0) n++
+    }
+    return n
+  }
+
+  const factory: TableFactory = {
+    number,
+    get closed() {
+      return closed
+    },
+    get changeCount() {
+      return log.length
+    },
+    openTable,
+    async openTableOrThrow(name) {
+      const table = await openTable(name)
+      if (table === undefined) {
+        throw amdbError(
+          { code: 'TABLE_NOT_EXIST', fiscoCode: FiscoCode.tableNotExist, table: name },
+          `table ${name} does not exist`,
+        )
+      }
+      return table
+    },
+    createTable,
+    async createUserTable(name, keyField, valueFields) {
+      assertFactoryOpen()
+      const code = checkUserTableInfo(name, keyField, valueFields)
+      if (code !== 0) return code
+      return createTable({ name: userTableName(name), keyField, valueFields })
+    },
+    savepoint() {
+      assertFactoryOpen()
+      return log.length
+    },
+    rollback,
+    hash() {
+      const tables: { name: string; hash: Hash32 }[] = []
+      for (const state of states.values()) {
+        if (!state.info.enableConsensus) continue
+        const h = tableHashOf(state)
+        if (h !== undefined) tables.push({ name: state.info.name, hash: h })
+      }
+      return dbHash(tables, hash)
+    },
+    async commit() {
+      assertFactoryOpen()
+      const mark = log.length
+      let ok = false
+      try {
+        let firstId = 1
+        if (countNewRows() > 0) {
+          // `_sys_current_state_`.current_id holds the last row id handed out (FISCO keeps it there too).
+          const current = await openTable(SysTable.currentState)
+          const rows = await current!.select(CurrentStateKey.currentId)
+          const base = rows.length === 0 ? 0 : Number(rows[0]!['value'])
+          if (!Number.isSafeInteger(base) || base < 0) {
+            throw amdbError({ code: 'CORRUPT_DATA' }, `current_id is not a row id: ${rows[0]?.['value']}`)
+          }
+          if (rows.length === 0) await current!.insert(CurrentStateKey.currentId, { value: '0' })
+          await current!.update(CurrentStateKey.currentId, { value: String(base + countNewRows()) })
+          firstId = base + 1
+        }
+        committing = true
+        const { write } = collectWrite(firstId)
+        await driver.commitBlock(write)
+        ok = true
+        closed = true
+        logger.debug('block committed', { number, tables: write.tables.length, changes: mark })
+      } finally {
+        committing = false
+        if (!ok && !closed) rollback(mark)
+      }
+    },
+    discard() {
+      closed = true
+    },
+  }
+  return factory
+}
