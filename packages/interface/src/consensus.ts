@@ -29,8 +29,16 @@ export interface OutboundMessage<B = unknown> {
 /** A block the engine has decided, with the proof that decided it (e.g. PBFT signatures). */
 export interface CommittedBlock<P = unknown> {
   readonly block: ProposedBlock<P>
-  /** Engine-specific commit certificate (PBFT: sealer signatures over the hash). */
+  /**
+   * Engine-specific commit certificate (PBFT: sealer signatures over a digest of height,
+   * view and hash; an engine without signatures, such as Raft, leaves it empty).
+   */
   readonly certificate: readonly { readonly index: number; readonly signature: Bytes }[]
+  /**
+   * The round (PBFT view, Raft term) in which the block was decided, when the engine's
+   * certificate signatures are bound to it; verifiers need it to rebuild the signed digest.
+   */
+  readonly view?: number
 }
 
 /**

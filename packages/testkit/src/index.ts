@@ -22,3 +22,4 @@ export {
 export * from './memory-transport.js'
 export { createSeededRandom } from './random.js'
 export { stateViewComplianceSuite } from './state-view-suite.js'
+export * from './simulator/index.js'
