@@ -12,6 +12,7 @@ export const LAYERS = {
   '@consortia/interface': 0,
   '@consortia/crypto': 1,
   '@consortia/protocol': 1,
+  '@consortia/kv-level': 1,
   '@consortia/mpt': 2,
   '@consortia/amdb': 2,
   '@consortia/permission': 2,

@@ -7,13 +7,13 @@ import { randomBytes } from 'node:crypto'
 import { mkdtempSync, rmSync } from 'node:fs'
 import { cpus, loadavg, tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { type AMDBBenchResult, benchAMDB, benchStorageState } from '../src/bench.js'
 import {
   createLevelDBDriver,
   createMemoryDriver,
   createMySQLDriver,
   type StorageDriver,
 } from '../src/index.js'
-import { type AMDBBenchResult, benchAMDB, benchStorageState } from './storage-bench.js'
 
 const options = { blocks: 20, rowsPerBlock: 1000, reads: 10_000 }
 const results: AMDBBenchResult[] = []

@@ -1,19 +1,14 @@
 /**
- * AMDB storage benchmarks as functions, so a combined storage benchmark (AMDB vs MPT) can run
- * them next to `benchMPT` and print the figures side by side. `run.ts` prints them as a table.
+ * `@consortia/amdb/bench` — AMDB storage benchmarks as functions, so a combined storage benchmark
+ * (AMDB vs MPT, the workspace's `bench/storage.ts`) can run them next to `benchMPT` of
+ * `@consortia/mpt/bench` and print the figures side by side. `bench/run.ts` prints them as a table.
  *
  * - `benchAMDB`: 1,000-row table blocks (insert, dbHash, commit) and random point reads.
  * - `benchStorageState`: the EVM state workload of `benchMPT` (storage slot writes spread over
  *   contracts, some updates, random slot reads) on AMDB StorageState.
  */
 import { createHash } from 'node:crypto'
-import {
-  type AMDBTable,
-  createAMDB,
-  createStorageState,
-  type HashFn,
-  type StorageDriver,
-} from '../src/index.js'
+import { type AMDBTable, createAMDB, createStorageState, type HashFn, type StorageDriver } from './index.js'
 
 /** Options of `benchAMDB`. */
 export interface AMDBBenchOptions {
@@ -163,6 +158,11 @@ export interface StorageStateBenchOptions extends AMDBBenchOptions {
   readonly contracts?: number
   /** Share of writes that update an existing slot rather than add one, 0..1 (default 0.3). */
   readonly updateShare?: number
+  /**
+   * StorageState's `readBeforeWrite` (default false): true reads each slot before writing it,
+   * the path before `AMDBTable.set`, for before/after figures.
+   */
+  readonly readBeforeWrite?: boolean
 }
 
 /**
@@ -179,6 +179,7 @@ export async function benchStorageState(
   const reads = options.reads ?? 10_000
   const contracts = options.contracts ?? 10
   const updateShare = options.updateShare ?? 0.3
+  const readBeforeWrite = options.readBeforeWrite ?? false
   const hash = options.hash ?? sha256
   const amdb = createAMDB({ driver, hash, cacheBytesMax: options.cacheBytesMax ?? 0 })
   const next = xorshift(options.seed ?? 1)
@@ -201,7 +202,7 @@ export async function benchStorageState(
   for (let b = 0; b < blocks; b++) {
     const w0 = performance.now()
     const block = await amdb.openBlock()
-    const state = createStorageState({ tables: block, hash })
+    const state = createStorageState({ tables: block, hash, readBeforeWrite })
     for (let i = 0; i < rowsPerBlock; i++) {
       const update = written.length > 0 && next() % 1000 < updateShare * 1000
       const [c, s] = update ? written[next() % written.length]! : [next() % contracts, nextSlot++]
@@ -232,5 +233,6 @@ export async function benchStorageState(
   }
   const readTotalMs = performance.now() - r0
   await amdb.close()
-  return summarize(`state-${driver.name}`, blocks, rowsPerBlock, writeMs, commitMs, readMs, readTotalMs)
+  const backend = `state-${driver.name}${readBeforeWrite ? '-read-before-write' : ''}`
+  return summarize(backend, blocks, rowsPerBlock, writeMs, commitMs, readMs, readTotalMs)
 }

@@ -108,6 +108,37 @@ export function createCachedDriver(inner: StorageDriver, init: CachedDriverInit 
       if (epoch === startEpoch) store(cacheKey, rows)
       return [...rows]
     },
+    async selectRowsMany(info, keys) {
+      const readMany = (wanted: readonly string[]) =>
+        inner.selectRowsMany
+          ? inner.selectRowsMany(info, wanted)
+          : Promise.all(wanted.map((key) => inner.selectRows(info, key)))
+      if (!cacheable(info)) return readMany(keys)
+      const out: StoredRow[][] = new Array(keys.length)
+      const missed: number[] = []
+      keys.forEach((key, i) => {
+        const cacheKey = cacheKeyOf(info.name, key)
+        const hit = entries.get(cacheKey)
+        if (hit === undefined) {
+          missed.push(i)
+          return
+        }
+        hits++
+        entries.delete(cacheKey)
+        entries.set(cacheKey, hit)
+        out[i] = [...hit.rows]
+      })
+      if (missed.length === 0) return out
+      misses += missed.length
+      const startEpoch = epoch
+      const fetched = await readMany(missed.map((i) => keys[i]!))
+      missed.forEach((at, j) => {
+        const rows = fetched[j] ?? []
+        if (epoch === startEpoch) store(cacheKeyOf(info.name, keys[at]!), rows)
+        out[at] = [...rows]
+      })
+      return out
+    },
     listKeys(info, options) {
       return inner.listKeys(info, options)
     },

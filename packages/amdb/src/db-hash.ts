@@ -51,12 +51,58 @@ export function encodeRowForHash(
   return out
 }
 
+/**
+ * `encodeRowForHash` for the rows of one table, faster: the field order and the encoded names are
+ * worked out once. Gives the same bytes as `encodeRowForHash` for rows whose fields are the
+ * table's value fields (missing ones are skipped, as there).
+ */
+export function createRowHashEncoder(
+  keyField: string,
+  valueFields: readonly string[],
+): (key: string, fields: Readonly<Record<string, string>>, status: number) => Buffer {
+  const names = [keyField, STATUS_FIELD, ...valueFields].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0))
+  const nameBytes = names.map((name) => Buffer.from(name, 'utf8'))
+  const lengths = new Array<number>(names.length)
+  const values = new Array<string>(names.length)
+  return (key, fields, status) => {
+    let size = 0
+    for (let i = 0; i < names.length; i++) {
+      const name = names[i]!
+      const value = name === keyField ? key : name === STATUS_FIELD ? String(status) : fields[name]
+      values[i] = value as string
+      lengths[i] = value === undefined ? -1 : Buffer.byteLength(value)
+      if (value !== undefined) size += 8 + nameBytes[i]!.length + lengths[i]!
+    }
+    const out = Buffer.allocUnsafe(size)
+    let at = 0
+    for (let i = 0; i < names.length; i++) {
+      const n = lengths[i]!
+      if (n < 0) continue
+      const name = nameBytes[i]!
+      out.writeUInt32BE(name.length, at)
+      name.copy(out, at + 4)
+      at += 4 + name.length
+      out.writeUInt32BE(n, at)
+      out.write(values[i]!, at + 4, n, 'utf8')
+      at += 4 + n
+    }
+    return out
+  }
+}
+
 /** Hash of one table's changed rows: rows sorted bytewise, each length-prefixed, then hashed. */
 export function tableHash(rows: Buffer[], hash: HashFn): Hash32 {
   rows.sort(Buffer.compare)
-  const parts: Buffer[] = []
-  for (const row of rows) parts.push(u32(row.length), row)
-  return checked(hash(Buffer.concat(parts)))
+  let size = 0
+  for (const row of rows) size += 4 + row.length
+  const all = Buffer.allocUnsafe(size)
+  let at = 0
+  for (const row of rows) {
+    all.writeUInt32BE(row.length, at)
+    row.copy(all, at + 4)
+    at += 4 + row.length
+  }
+  return checked(hash(all))
 }
 
 /**

@@ -31,6 +31,13 @@ export interface TableWrite {
   readonly puts: readonly StoredRow[]
   /** Rows to delete. */
   readonly deletes: readonly { readonly key: string; readonly id: number }[]
+  /**
+   * Optional, for some keys of `puts`/`deletes`: every live row of the key after this block, in
+   * id order — the committed rows with `puts` and `deletes` applied — given when the change set
+   * had read the key's committed rows. A driver that stores a key's rows together (the kv
+   * driver) writes these without reading the key again; others may ignore it.
+   */
+  readonly keyRows?: ReadonlyMap<string, readonly StoredRow[]>
 }
 
 /** One block's change set, as a driver commits it: all of it or nothing. */
@@ -61,6 +68,11 @@ export interface StorageDriver {
   readonly name: string
   /** Committed live rows of `key`, in `id` order. A table the driver never stored reads as empty. */
   selectRows(info: TableInfo, key: string): Promise<StoredRow[]>
+  /**
+   * Committed live rows of each key, in `keys` order: what `selectRows` gives for each, in as
+   * few round trips as the backend allows. Optional; AMDB falls back to one `selectRows` per key.
+   */
+  selectRowsMany?(info: TableInfo, keys: readonly string[]): Promise<StoredRow[][]>
   /** Keys that hold live rows, in UTF-8 byte order. */
   listKeys(info: TableInfo, options: ListKeysOptions): Promise<string[]>
   /** Writes one block's change set atomically (and durably, for disk drivers). */
@@ -70,9 +82,13 @@ export interface StorageDriver {
   close(): Promise<void>
 }
 
+const AT_OR_ABOVE_SURROGATES = /[\uD800-\uFFFF]/
+
 /** Compares two strings by their UTF-8 bytes, the order LevelDB and SQL VARBINARY use. */
 export function compareUtf8(a: string, b: string): number {
   if (a === b) return 0
+  // Without units at or above U+D800 (hex keys, ASCII names) the engine's own order is UTF-8's.
+  if (!AT_OR_ABOVE_SURROGATES.test(a) && !AT_OR_ABOVE_SURROGATES.test(b)) return a < b ? -1 : 1
   // UTF-16 code-unit order equals UTF-8 byte order except when a surrogate (U+D800..U+DFFF)
   // meets a unit at or above U+E000; only then are bytes compared.
   const n = Math.min(a.length, b.length)
@@ -186,6 +202,39 @@ export function validateBlockWrite(block: BlockWrite, committedHeight: number): 
         )
       }
     }
+  }
+}
+
+const sameFields = (a: Readonly<Record<string, string>>, b: Readonly<Record<string, string>>) => {
+  const names = Object.keys(a)
+  return names.length === Object.keys(b).length && names.every((f) => a[f] === b[f])
+}
+
+/**
+ * Checks `TableWrite.keyRows` of one key against the block's own puts and deletes of that key,
+ * for a driver about to write those rows without reading: the rows are the key's, in increasing
+ * id order, every put is among them and no deleted id is. Throws `INVALID_ARGUMENT` otherwise.
+ */
+export function checkKeyRows(
+  info: TableInfo,
+  key: string,
+  rows: readonly StoredRow[],
+  ops: { readonly puts: readonly StoredRow[]; readonly deletes: ReadonlySet<number> },
+): void {
+  const bad = (why: string) =>
+    amdbError({ code: 'INVALID_ARGUMENT', table: info.name }, `keyRows of ${info.name}/${key}: ${why}`)
+  let lastId = 0
+  for (const row of rows) {
+    if (row.key !== key || !Number.isSafeInteger(row.id) || row.id <= lastId)
+      throw bad("rows must be the key's, in increasing id order")
+    if (ops.deletes.has(row.id)) throw bad(`deleted row ${row.id} is still there`)
+    lastId = row.id
+  }
+  for (const put of ops.puts) {
+    if (rows.includes(put)) continue
+    const row = rows.find((r) => r.id === put.id)
+    if (row === undefined || row.num !== put.num || !sameFields(row.fields, put.fields))
+      throw bad(`put row ${put.id} is missing or differs`)
   }
 }
 

@@ -49,6 +49,8 @@ export type AMDBErrorCode =
   | 'CHANGE_LOG_FULL'
   /** A StateView write that FISCO refuses (value too large for a table field, ...). */
   | 'STATE_WRITE_REJECTED'
+  /** `hash()` while `set` writes are pending; `await settle()` first. */
+  | 'WRITES_PENDING'
 
 /** Metadata carried by every AMDB error. */
 export type AMDBErrorType = {

@@ -16,6 +16,7 @@
  * await table.insert('alice', { amount: '100' })
  * await table.select('alice', createCondition().GE('amount', 50)) // [{ account: 'alice', amount: '100' }]
  * const state = createStorageState({ tables: block, hash: keccak256 }) // a StateView for the EVM
+ * await block.settle() // resolves set writes (StorageState's) with one batched read
  * const dbHash = block.hash()
  * await block.commit()
  * ```
@@ -36,7 +37,14 @@ export {
   createCondition,
   matchesCondition,
 } from './condition.js'
-export { dbHash, EMPTY_DB_HASH, encodeRowForHash, type HashFn, tableHash } from './db-hash.js'
+export {
+  createRowHashEncoder,
+  dbHash,
+  EMPTY_DB_HASH,
+  encodeRowForHash,
+  type HashFn,
+  tableHash,
+} from './db-hash.js'
 export {
   applyRowOps,
   type BlockWrite,
@@ -55,8 +63,12 @@ export {
   FiscoCode,
   type FiscoCodeValue,
 } from './errors.js'
-export { createKvDriver, createLevelDBDriver, type KvDriverInit } from './kv-driver.js'
-export { createLevelDBKvStore, type LevelDBKvInit, type LevelDBKvStore } from './leveldb-kv.js'
+export {
+  createKvDriver,
+  createLevelDBDriver,
+  type KvDriverInit,
+  type LevelDBDriverInit,
+} from './kv-driver.js'
 export {
   createMemoryDriver,
   createMemoryDriverData,
@@ -69,6 +81,7 @@ export {
   MYSQL_CONNECTIONS_DEFAULT,
   MYSQL_DELETE_IDS_MAX,
   MYSQL_POOL_QUEUE_MAX,
+  MYSQL_SELECT_KEYS_MAX,
   MYSQL_STATEMENT_BYTES_DEFAULT,
   type MySQLDriver,
   type MySQLDriverInit,

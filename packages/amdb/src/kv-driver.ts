@@ -1,7 +1,9 @@
-import type { Bytes, KvBatchOp, KvStore, TableInfo } from '@consortia/interface'
+import { type Bytes, isChainError, type KvBatchOp, type KvStore, type TableInfo } from '@consortia/interface'
+import { createLevelKvStore, type LevelKvInit } from '@consortia/kv-level'
 import {
   applyRowOps,
   type BlockWrite,
+  checkKeyRows,
   createSerialQueue,
   groupByKey,
   type ListKeysOptions,
@@ -11,7 +13,6 @@ import {
   validateBlockWrite,
 } from './driver.js'
 import { amdbError } from './errors.js'
-import { createLevelDBKvStore, type LevelDBKvInit } from './leveldb-kv.js'
 
 // Layout: 0x00 'height' → decimal committed height;
 //         0x01 table 0x00 key → JSON [[id, num, {field: value}], ...] of the key's live rows.
@@ -27,11 +28,12 @@ const tablePrefix = (table: string, end = 0x00): Uint8Array => {
   return out
 }
 const rowKey = (table: string, key: string): Uint8Array => {
-  const prefix = tablePrefix(table)
-  const k = Buffer.from(key, 'utf8')
-  const out = new Uint8Array(prefix.length + k.length)
-  out.set(prefix)
-  out.set(k, prefix.length)
+  const keyBytes = Buffer.byteLength(key, 'utf8')
+  const out = Buffer.allocUnsafe(table.length + 2 + keyBytes)
+  out[0] = ROW_TAG
+  out.write(table, 1, 'latin1')
+  out[table.length + 1] = 0x00
+  out.write(key, table.length + 2, keyBytes, 'utf8')
   return out
 }
 
@@ -80,17 +82,37 @@ export async function createKvDriver(kv: KvStore, init: KvDriverInit = {}): Prom
   if (!Number.isSafeInteger(height) || height < -1) {
     throw amdbError({ code: 'CORRUPT_DATA' }, 'stored block height is not a number')
   }
+  const name = init.name ?? 'kv'
   let closed = false
   const assertOpen = () => {
-    if (closed) throw amdbError({ code: 'DRIVER_CLOSED' }, `${init.name ?? 'kv'} driver is closed`)
+    if (closed) throw amdbError({ code: 'DRIVER_CLOSED' }, `${name} driver is closed`)
+  }
+  // The store's own errors (KV_IO, KV_CLOSED, ...) become AMDB's, with the original as cause.
+  const kvCall = async <T>(what: string, fn: () => Promise<T>, table?: string): Promise<T> => {
+    try {
+      return await fn()
+    } catch (err) {
+      if (isChainError(err, 'KV_CLOSED'))
+        throw amdbError({ code: 'DRIVER_CLOSED', table }, `${name} driver: store is closed`, err)
+      throw amdbError({ code: 'STORAGE_FAILURE', table }, `${name} driver: ${what} failed`, err)
+    }
   }
 
   return {
-    name: init.name ?? 'kv',
+    name,
     async selectRows(info: TableInfo, key: string) {
       assertOpen()
-      const raw = await kv.get(rowKey(info.name, key))
+      const raw = await kvCall('get', () => kv.get(rowKey(info.name, key)), info.name)
       return raw === undefined ? [] : decodeRows(info.name, key, raw)
+    },
+    async selectRowsMany(info: TableInfo, keys: readonly string[]) {
+      assertOpen()
+      const raws = await kvCall(
+        'getMany',
+        () => kv.getMany(keys.map((key) => rowKey(info.name, key))),
+        info.name,
+      )
+      return raws.map((raw, i) => (raw === undefined ? [] : decodeRows(info.name, keys[i]!, raw)))
     },
     async listKeys(info: TableInfo, options: ListKeysOptions) {
       assertOpen()
@@ -100,47 +122,63 @@ export async function createKvDriver(kv: KvStore, init: KvDriverInit = {}): Prom
         options.after === undefined
           ? { gte: prefix, lt: tablePrefix(info.name, 0x01), limit }
           : { gt: rowKey(info.name, options.after), lt: tablePrefix(info.name, 0x01), limit }
-      const keys: string[] = []
-      for await (const [k] of kv.iterate(range)) {
-        keys.push(
-          Buffer.from(k.buffer, k.byteOffset + prefix.length, k.byteLength - prefix.length).toString('utf8'),
-        )
-      }
-      return keys
+      return kvCall(
+        'iterate',
+        async () => {
+          const keys: string[] = []
+          for await (const [k] of kv.iterate(range)) {
+            keys.push(
+              Buffer.from(k.buffer, k.byteOffset + prefix.length, k.byteLength - prefix.length).toString(
+                'utf8',
+              ),
+            )
+          }
+          return keys
+        },
+        info.name,
+      )
     },
     commitBlock(block: BlockWrite) {
       return serial(async () => {
         assertOpen()
         validateBlockWrite(block, height)
-        const touched: {
+        const ops: KvBatchOp[] = []
+        const write = (dbKey: Uint8Array, rows: readonly StoredRow[]) => {
+          // A del of a key that holds nothing is a no-op for LevelDB, so no read is needed for it.
+          if (rows.length === 0) ops.push({ type: 'del', key: dbKey })
+          else ops.push({ type: 'put', key: dbKey, value: encodeRows(rows) })
+        }
+        const toRead: {
           table: string
           key: string
           dbKey: Uint8Array
           puts: StoredRow[]
           deletes: Set<number>
         }[] = []
-        for (const write of block.tables) {
-          for (const [key, ops] of groupByKey(write)) {
-            touched.push({ table: write.info.name, key, dbKey: rowKey(write.info.name, key), ...ops })
+        for (const tw of block.tables) {
+          for (const [key, keyOps] of groupByKey(tw)) {
+            const dbKey = rowKey(tw.info.name, key)
+            const known = tw.keyRows?.get(key)
+            if (known !== undefined) {
+              checkKeyRows(tw.info, key, known, keyOps)
+              write(dbKey, known)
+            } else toRead.push({ table: tw.info.name, key, dbKey, ...keyOps })
           }
         }
-        const current = await kv.getMany(touched.map((t) => t.dbKey))
-        const ops: KvBatchOp[] = []
-        touched.forEach((t, i) => {
-          const raw = current[i]
-          const rows = applyRowOps(
-            raw === undefined ? [] : decodeRows(t.table, t.key, raw),
-            t.puts,
-            t.deletes,
-          )
-          if (rows.length === 0) {
-            if (raw !== undefined) ops.push({ type: 'del', key: t.dbKey })
-          } else {
-            ops.push({ type: 'put', key: t.dbKey, value: encodeRows(rows) })
-          }
-        })
+        if (toRead.length > 0) {
+          const current = await kvCall('getMany', () => kv.getMany(toRead.map((t) => t.dbKey)))
+          toRead.forEach((t, i) => {
+            const raw = current[i]
+            const rows = applyRowOps(
+              raw === undefined ? [] : decodeRows(t.table, t.key, raw),
+              t.puts,
+              t.deletes,
+            )
+            if (rows.length > 0 || raw !== undefined) write(t.dbKey, rows)
+          })
+        }
         ops.push({ type: 'put', key: HEIGHT_KEY, value: Buffer.from(String(block.number), 'latin1') })
-        await kv.batch(ops, { sync })
+        await kvCall('batch', () => kv.batch(ops, { sync }))
         height = block.number
       })
     },
@@ -157,13 +195,27 @@ export async function createKvDriver(kv: KvStore, init: KvDriverInit = {}): Prom
   }
 }
 
+/** Options of `createLevelDBDriver`: those of the LevelDB store (`@consortia/kv-level`), plus `sync`. */
+export interface LevelDBDriverInit extends LevelKvInit {
+  /** fsync each block commit (default true). */
+  readonly sync?: boolean
+}
+
 /**
- * The embedded default: AMDB on LevelDB (`classic-level`). One LevelDB write batch per block,
- * written with `sync`, so a crash leaves the whole block or none of it.
+ * The embedded default: AMDB on LevelDB, through `createLevelKvStore` of `@consortia/kv-level`.
+ * One LevelDB write batch per block, written with `sync`, so a crash leaves the whole block or
+ * none of it. Point reads use LevelDB's synchronous get unless `syncReads: false`.
  */
-export async function createLevelDBDriver(
-  init: LevelDBKvInit & { readonly sync?: boolean },
-): Promise<StorageDriver> {
-  const kv = await createLevelDBKvStore(init)
+export async function createLevelDBDriver(init: LevelDBDriverInit): Promise<StorageDriver> {
+  let kv: KvStore
+  try {
+    kv = await createLevelKvStore(init)
+  } catch (err) {
+    throw amdbError(
+      { code: 'STORAGE_FAILURE', location: init?.location },
+      `cannot open LevelDB at ${init?.location}`,
+      err,
+    )
+  }
   return createKvDriver(kv, { name: 'leveldb', sync: init.sync ?? true })
 }

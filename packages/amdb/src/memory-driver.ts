@@ -28,6 +28,7 @@ export interface MemoryDriverInit {
 /** A memory driver, with its contents exposed for tests. */
 export interface MemoryDriver extends StorageDriver {
   readonly data: MemoryDriverData
+  selectRowsMany(info: TableInfo, keys: readonly string[]): Promise<StoredRow[][]>
 }
 
 /** Empty contents for `createMemoryDriver({ data })`. */
@@ -52,6 +53,11 @@ export function createMemoryDriver(init: MemoryDriverInit = {}): MemoryDriver {
     async selectRows(info: TableInfo, key: string) {
       assertOpen()
       return [...(data.tables.get(info.name)?.get(key) ?? [])]
+    },
+    async selectRowsMany(info: TableInfo, keys: readonly string[]) {
+      assertOpen()
+      const table = data.tables.get(info.name)
+      return keys.map((key) => [...(table?.get(key) ?? [])])
     },
     async listKeys(info: TableInfo, options: ListKeysOptions) {
       assertOpen()

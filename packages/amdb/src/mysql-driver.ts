@@ -20,6 +20,8 @@ export const MYSQL_POOL_QUEUE_MAX = 1024
 export const MYSQL_STATEMENT_BYTES_DEFAULT = 4 * 1024 * 1024
 /** Most ids in one `DELETE ... WHERE _id_ IN (...)`. */
 export const MYSQL_DELETE_IDS_MAX = 1000
+/** Default of `selectKeysMax`: keys in one `SELECT ... WHERE key IN (...)` of `selectRowsMany`. */
+export const MYSQL_SELECT_KEYS_MAX = 1000
 
 const META_TABLE = `${RESERVED_TABLE_PREFIX}meta_`
 const IDENTIFIER = /^[A-Za-z0-9$_@]{1,64}$/
@@ -49,6 +51,8 @@ export interface MySQLDriverInit {
   readonly poolQueueMax?: number
   /** Upper bound of one INSERT statement (default `MYSQL_STATEMENT_BYTES_DEFAULT`). */
   readonly statementBytesMax?: number
+  /** Most keys in one SELECT of `selectRowsMany`; more keys take more statements (default `MYSQL_SELECT_KEYS_MAX`). */
+  readonly selectKeysMax?: number
   readonly logger?: Logger
 }
 
@@ -56,6 +60,8 @@ export interface MySQLDriverInit {
 export interface MySQLDriver extends StorageDriver {
   readonly database: string
   readonly pool: Pool
+  /** One `SELECT ... WHERE key IN (...)` per `selectKeysMax` keys. */
+  selectRowsMany(info: TableInfo, keys: readonly string[]): Promise<StoredRow[][]>
 }
 
 interface ParsedUrl {
@@ -107,6 +113,10 @@ export async function createMySQLDriver(init: MySQLDriverInit): Promise<MySQLDri
   const cfg = parseUrl(init.url)
   const logger = (init.logger ?? silentLogger).child({ component: 'amdb-mysql', database: cfg.database })
   const statementBytesMax = init.statementBytesMax ?? MYSQL_STATEMENT_BYTES_DEFAULT
+  const selectKeysMax = init.selectKeysMax ?? MYSQL_SELECT_KEYS_MAX
+  if (!Number.isSafeInteger(selectKeysMax) || selectKeysMax < 1) {
+    throw amdbError({ code: 'INVALID_ARGUMENT' }, `expected selectKeysMax >= 1, got ${selectKeysMax}`)
+  }
   const base = { host: cfg.host, port: cfg.port, user: cfg.user, password: cfg.password, charset: 'utf8mb4' }
   try {
     if (init.createDatabase) {
@@ -242,6 +252,38 @@ export async function createMySQLDriver(init: MySQLDriverInit): Promise<MySQLDri
         })
         return { id: Number(r[0]), num: Number(r[1]), key, fields: out }
       })
+    },
+    async selectRowsMany(info: TableInfo, keys: readonly string[]): Promise<StoredRow[][]> {
+      assertOpen()
+      const byKey = new Map<string, StoredRow[]>()
+      for (const key of keys) byKey.set(key, [])
+      const unique = [...byKey.keys()]
+      const fields = info.valueFields.map(quoteIdentifier)
+      const k = quoteIdentifier(info.keyField)
+      const sql = `SELECT \`_id_\`, \`_num_\`, ${k}${fields.map((f) => `, ${f}`).join('')} FROM ${quoteIdentifier(info.name)}
+                   WHERE ${k} IN (?) ORDER BY \`_id_\``
+      for (let i = 0; i < unique.length; i += selectKeysMax) {
+        const chunk = unique.slice(i, i + selectKeysMax)
+        let rows: unknown[][]
+        try {
+          const [result] = await pool.query({ sql, rowsAsArray: true }, [
+            chunk.map((key) => Buffer.from(key, 'utf8')),
+          ])
+          rows = result as unknown[][]
+        } catch (err) {
+          if (isNoSuchTable(err)) return keys.map(() => [])
+          throw fail('select', err, info.name)
+        }
+        for (const r of rows) {
+          const key = Buffer.from(r[2] as Uint8Array).toString('utf8')
+          const out: Record<string, string> = {}
+          info.valueFields.forEach((f, j) => {
+            out[f] = Buffer.from(r[j + 3] as Uint8Array).toString('utf8')
+          })
+          byKey.get(key)?.push({ id: Number(r[0]), num: Number(r[1]), key, fields: out })
+        }
+      }
+      return keys.map((key) => [...byKey.get(key)!])
     },
     async listKeys(info: TableInfo, options: ListKeysOptions): Promise<string[]> {
       assertOpen()

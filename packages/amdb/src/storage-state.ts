@@ -27,6 +27,13 @@ export interface StorageStateInit {
   readonly tables: TableFactory
   /** The chain's hash, for code hashes (and the empty code hash). */
   readonly hash: HashFn
+  /**
+   * Read each row before writing it to choose insert or update, as FISCO's StorageState does
+   * (default false: write with `AMDBTable.set`, which leaves that choice to one batched read per
+   * table at `stateRoot()` or commit). Both give the same dbHash and reads; true costs one driver
+   * read per new slot (a round trip on MySQL) and is kept for comparison.
+   */
+  readonly readBeforeWrite?: boolean
 }
 
 /** StorageState: the EVM world state on AMDB tables, one table per account. */
@@ -58,9 +65,11 @@ function checkBytes(label: string, value: Uint8Array, length: number, exact = tr
  * with rows `nonce`, `balance`, `codeHash`, `code` (hex), `alive`, `frozen`, and one row per
  * storage slot (key: the 32-byte slot in hex, value: the word in hex without leading zeros).
  * Checkpoints are savepoints of the block's change set; `stateRoot()` is the block's dbHash.
+ * Writes use `AMDBTable.set`: no read per written slot; `stateRoot()` settles them first.
  */
 export function createStorageState(init: StorageStateInit): StorageState {
   const { tables, hash } = init
+  const readBeforeWrite = init.readBeforeWrite ?? false
   const emptyCodeHash = hex(hash(new Uint8Array()))
   const marks: number[] = []
 
@@ -93,6 +102,10 @@ export function createStorageState(init: StorageStateInit): StorageState {
     }
   }
   const write = async (table: AMDBTable, key: string, value: string) => {
+    if (!readBeforeWrite) {
+      rejectIfNegative(await table.set(key, { [STORAGE_VALUE_FIELD]: value }), table, key)
+      return
+    }
     const current = await read(table, key)
     if (current === value) return
     const result =
@@ -194,6 +207,7 @@ export function createStorageState(init: StorageStateInit): StorageState {
       tables.rollback(mark)
     },
     async stateRoot(): Promise<Hash32> {
+      await tables.settle()
       return tables.hash()
     },
   }

@@ -1,13 +1,14 @@
 import type { Condition, Entry, Hash32, Logger, Table, TableInfo, TableStore } from '@consortia/interface'
 import { isChainError, silentLogger } from '@consortia/interface'
 import { applyPaging, type CompiledCondition, compileCondition, matchesCondition } from './condition.js'
-import { dbHash, encodeRowForHash, type HashFn, tableHash } from './db-hash.js'
+import { createRowHashEncoder, dbHash, type HashFn, tableHash } from './db-hash.js'
 import {
   type BlockWrite,
   compareUtf8,
   LIST_KEYS_PAGE_MAX,
   type StorageDriver,
   type StoredRow,
+  type TableWrite,
 } from './driver.js'
 import { type AMDBErrorType, amdbError, FiscoCode } from './errors.js'
 import {
@@ -39,6 +40,16 @@ export interface AMDBTable extends Table {
   selectWithHidden(key: string, condition?: Condition): Promise<HiddenEntry[]>
   /** Every key with live rows, committed or written in this block, in UTF-8 byte order. */
   keys(): Promise<string[]>
+  /**
+   * Writes `entry` to `key` without reading it first: if the key has no live row, inserts
+   * `entry` (missing value fields become `""`); otherwise updates every live row with it, unless
+   * they all already hold these values (then nothing changes). It is exactly `select` followed
+   * by `insert` or `update`, so dbHash, reads and savepoints are the same, but when the key was
+   * not read in this block the choice is left pending and made in one batched driver read by
+   * `TableFactory.settle()` (which `commit()` and `StorageState.stateRoot()` call). Resolves to 1,
+   * or a negative FISCO code for bad input (as `insert`), before anything is recorded.
+   */
+  set(key: string, entry: Entry): Promise<number>
 }
 
 /**
@@ -58,7 +69,17 @@ export interface TableFactory extends TableStore {
   /** A mark in the change log; `rollback(mark)` undoes every change made after it. */
   savepoint(): number
   rollback(savepoint: number): void
-  /** The dbHash of the changes so far (consensus tables only). */
+  /**
+   * Resolves pending `set` writes: reads the committed rows of their keys, one batched driver
+   * read per table (`StorageDriver.selectRowsMany`), and applies them as insert or update.
+   */
+  settle(): Promise<void>
+  /** Keys with a `set` still pending (0 after `settle()`). */
+  readonly pendingKeys: number
+  /**
+   * The dbHash of the changes so far (consensus tables only). Throws `WRITES_PENDING` while
+   * `set` writes are pending: `await settle()` first.
+   */
   hash(): Hash32
   /** Number of entries in the change log. */
   readonly changeCount: number
@@ -76,12 +97,19 @@ interface WorkingRow {
   status: 0 | 1
   readonly isNew: boolean
   dirty: boolean
+  /** The row's dbHash bytes while its fields and status stay as they are (cleared on change). */
+  encoded: Buffer | undefined
 }
 
 interface KeyState {
   loaded: boolean
   loading: Promise<void> | undefined
   rows: WorkingRow[]
+  /**
+   * `set` writes on a key not loaded yet, in order. Only a key with no rows written in this
+   * block can have them (a `set` after an insert, or an insert after a `set`, loads the key).
+   */
+  pending: SetChange[]
 }
 
 interface TableState {
@@ -91,6 +119,7 @@ interface TableState {
   hashVersion: number
   hashValue: Hash32 | undefined
   handle: AMDBTable | undefined
+  encodeRow: ((key: string, fields: Readonly<Record<string, string>>, status: number) => Buffer) | undefined
 }
 
 type Change =
@@ -111,6 +140,17 @@ type Change =
       readonly rows: readonly { row: WorkingRow; wasDirty: boolean }[]
     }
   | { readonly kind: 'create'; readonly name: string }
+  | SetChange
+
+/** A `set`: pending until its key is loaded, then its effect is the insert or update it made (null: none). */
+interface SetChange {
+  readonly kind: 'set'
+  readonly table: TableState
+  readonly keyState: KeyState
+  readonly key: string
+  readonly entry: Entry
+  effect: Change | null | undefined
+}
 
 /** Components of a table factory. */
 export interface TableFactoryInit {
@@ -130,6 +170,7 @@ const toWorking = (row: StoredRow): WorkingRow => ({
   status: 0,
   isNew: false,
   dirty: false,
+  encoded: undefined,
 })
 
 const isChanged = (row: WorkingRow) => (row.isNew ? row.status === 0 : row.dirty)
@@ -173,6 +214,7 @@ export function createTableFactory(init: TableFactoryInit): TableFactory {
       hashVersion: -1,
       hashValue: undefined,
       handle: undefined,
+      encodeRow: undefined,
     }
     states.set(info.name, state)
     return state
@@ -182,10 +224,23 @@ export function createTableFactory(init: TableFactoryInit): TableFactory {
   const keyStateOf = (state: TableState, key: string): KeyState => {
     let ks = state.keys.get(key)
     if (ks === undefined) {
-      ks = { loaded: false, loading: undefined, rows: [] }
+      ks = { loaded: false, loading: undefined, rows: [], pending: [] }
       state.keys.set(key, ks)
     }
     return ks
+  }
+
+  // Key states with pending `set`s, and the table each belongs to.
+  const pendingKeys = new Map<KeyState, TableState>()
+
+  // Committed rows arrived: they come before this block's inserts; pending `set`s apply in order.
+  const fill = (state: TableState, ks: KeyState, rows: readonly StoredRow[]) => {
+    ks.rows = [...rows.map(toWorking), ...ks.rows]
+    ks.loaded = true
+    ks.loading = undefined
+    for (const change of ks.pending) change.effect = applySet(state, ks, change.key, change.entry)
+    ks.pending = []
+    pendingKeys.delete(ks)
   }
 
   const load = async (state: TableState, key: string): Promise<KeyState> => {
@@ -193,11 +248,7 @@ export function createTableFactory(init: TableFactoryInit): TableFactory {
     if (ks.loaded) return ks
     if (ks.loading === undefined) {
       ks.loading = driver.selectRows(state.info, key).then(
-        (rows) => {
-          ks.rows = [...rows.map(toWorking), ...ks.rows]
-          ks.loaded = true
-          ks.loading = undefined
-        },
+        (rows) => fill(state, ks, rows),
         (err) => {
           ks.loading = undefined
           throw err
@@ -206,6 +257,48 @@ export function createTableFactory(init: TableFactoryInit): TableFactory {
     }
     await ks.loading
     return ks
+  }
+
+  // One driver read for many keys of a table (the settle of pending `set`s).
+  const loadMany = (state: TableState, keys: readonly string[]): Promise<void> => {
+    const targets = keys.map((key) => keyStateOf(state, key))
+    const read = driver.selectRowsMany
+      ? driver.selectRowsMany(state.info, keys)
+      : Promise.all(keys.map((key) => driver.selectRows(state.info, key)))
+    const batch = read.then(
+      (rowsOfKeys) => {
+        targets.forEach((ks, i) => {
+          if (!ks.loaded) fill(state, ks, rowsOfKeys[i] ?? [])
+        })
+      },
+      (err) => {
+        for (const ks of targets) ks.loading = undefined
+        throw err
+      },
+    )
+    for (const ks of targets) ks.loading = batch
+    return batch
+  }
+
+  const settle = async () => {
+    while (pendingKeys.size > 0) {
+      const inFlight = new Set<Promise<void>>()
+      const byTable = new Map<TableState, string[]>()
+      for (const [ks, state] of pendingKeys) {
+        if (ks.loading !== undefined) {
+          inFlight.add(ks.loading)
+          continue
+        }
+        let keys = byTable.get(state)
+        if (keys === undefined) {
+          keys = []
+          byTable.set(state, keys)
+        }
+        keys.push(ks.pending[0]!.key)
+      }
+      for (const [state, keys] of byTable) inFlight.add(loadMany(state, keys))
+      await Promise.all(inFlight)
+    }
   }
 
   const matching = (state: TableState, ks: KeyState, condition: CompiledCondition): WorkingRow[] => {
@@ -221,14 +314,56 @@ export function createTableFactory(init: TableFactoryInit): TableFactory {
     return applyPaging(rows, condition)
   }
 
-  const insertRow = (state: TableState, key: string, entry: Entry) => {
+  // The apply* helpers change the working rows and return the change for the log; callers
+  // reserve a log entry first, so a full log refuses a write untouched.
+  function applyInsert(state: TableState, ks: KeyState, key: string, entry: Entry): Change {
     const fields: Record<string, string> = {}
     for (const f of state.info.valueFields) fields[f] = entry[f] ?? ''
-    const ks = keyStateOf(state, key)
-    const row: WorkingRow = { id: 0, num: number, key, fields, status: 0, isNew: true, dirty: true }
-    record({ kind: 'insert', table: state, keyState: ks, row })
+    const row: WorkingRow = {
+      id: 0,
+      num: number,
+      key,
+      fields,
+      status: 0,
+      isNew: true,
+      dirty: true,
+      encoded: undefined,
+    }
     ks.rows.push(row)
     state.version++
+    return { kind: 'insert', table: state, keyState: ks, row }
+  }
+
+  function applyUpdate(state: TableState, rows: readonly WorkingRow[], entry: Entry): Change {
+    const names = Object.keys(entry)
+    const changes = rows.map((row) => {
+      const old: Record<string, string> = {}
+      for (const f of names) old[f] = row.fields[f]!
+      return { row, old, wasDirty: row.dirty }
+    })
+    for (const row of rows) {
+      for (const f of names) row.fields[f] = entry[f]!
+      row.dirty = true
+      row.encoded = undefined
+    }
+    state.version++
+    return { kind: 'update', table: state, rows: changes }
+  }
+
+  // `set` on a loaded key: `select` then `insert` or `update`, as StorageState did it.
+  function applySet(state: TableState, ks: KeyState, key: string, entry: Entry): Change | null {
+    const live = ks.rows.filter((row) => row.status === 0)
+    if (live.length === 0) return applyInsert(state, ks, key, entry)
+    const names = Object.keys(entry).filter((f) => f !== state.info.keyField)
+    if (live.every((row) => names.every((f) => row.fields[f] === entry[f]))) return null
+    const values: Record<string, string> = {}
+    for (const f of names) values[f] = entry[f]!
+    return applyUpdate(state, live, values)
+  }
+
+  const insertRow = (state: TableState, key: string, entry: Entry) => {
+    reserve(1)
+    log.push(applyInsert(state, keyStateOf(state, key), key, entry))
   }
 
   // Writes answer a FISCO code instead of throwing for bad input, as the precompiles do.
@@ -278,7 +413,42 @@ export function createTableFactory(init: TableFactoryInit): TableFactory {
         assertOpen()
         const code = checkKey(key) || checkEntry(info, key, entry, false)
         if (code !== 0) return code
+        // A `set` pending on the key must be resolved first: the insert comes after it.
+        if ((state.keys.get(key)?.pending.length ?? 0) > 0) {
+          await load(state, key)
+          assertOpen()
+        }
         insertRow(state, key, entry)
+        return 1
+      },
+      async set(key, entry) {
+        assertOpen()
+        const code = checkKey(key) || checkEntry(info, key, entry, false)
+        if (code !== 0) return code
+        const own: Entry = { ...entry }
+        let ks = keyStateOf(state, key)
+        if (!ks.loaded && ks.rows.length > 0) {
+          ks = await load(state, key)
+          assertOpen()
+        }
+        reserve(1)
+        if (ks.loaded) {
+          const effect = applySet(state, ks, key, own)
+          if (effect !== null) log.push(effect)
+          return 1
+        }
+        const change: SetChange = {
+          kind: 'set',
+          table: state,
+          keyState: ks,
+          key,
+          entry: own,
+          effect: undefined,
+        }
+        log.push(change)
+        ks.pending.push(change)
+        pendingKeys.set(ks, state)
+        state.version++
         return 1
       },
       async update(key, entry, condition) {
@@ -294,18 +464,8 @@ export function createTableFactory(init: TableFactoryInit): TableFactory {
         const ks = await load(state, key)
         assertOpen()
         const rows = matching(state, ks, compiled)
-        const names = Object.keys(entry)
-        const changes = rows.map((row) => {
-          const old: Record<string, string> = {}
-          for (const f of names) old[f] = row.fields[f]!
-          return { row, old, wasDirty: row.dirty }
-        })
-        record({ kind: 'update', table: state, rows: changes })
-        for (const row of rows) {
-          for (const f of names) row.fields[f] = entry[f]!
-          row.dirty = true
-        }
-        state.version++
+        reserve(1)
+        log.push(applyUpdate(state, rows, entry))
         return rows.length
       },
       async remove(key, condition) {
@@ -325,6 +485,7 @@ export function createTableFactory(init: TableFactoryInit): TableFactory {
         for (const row of rows) {
           row.status = 1
           row.dirty = true
+          row.encoded = undefined
         }
         state.version++
         return rows.length
@@ -342,9 +503,13 @@ export function createTableFactory(init: TableFactoryInit): TableFactory {
         const live: string[] = []
         for (const k of new Set([...committed, ...state.keys.keys()])) {
           const ks = state.keys.get(k)
-          // An unloaded key state holds only this block's inserts; its committed rows are untouched.
+          // An unloaded key state holds only this block's inserts or pending sets (which always
+          // leave a live row); its committed rows are untouched.
           const isLive =
-            ks === undefined || ks.rows.some((r) => r.status === 0) || (!ks.loaded && committed.has(k))
+            ks === undefined ||
+            ks.rows.some((r) => r.status === 0) ||
+            ks.pending.length > 0 ||
+            (!ks.loaded && committed.has(k))
           if (isLive) live.push(k)
         }
         return live.sort(compareUtf8)
@@ -408,6 +573,7 @@ export function createTableFactory(init: TableFactoryInit): TableFactory {
           const { row, old, wasDirty } = change.rows[i]!
           Object.assign(row.fields, old)
           row.dirty = wasDirty
+          row.encoded = undefined
         }
         change.table.version++
         break
@@ -415,11 +581,23 @@ export function createTableFactory(init: TableFactoryInit): TableFactory {
         for (const { row, wasDirty } of change.rows) {
           row.status = 0
           row.dirty = wasDirty
+          row.encoded = undefined
         }
         change.table.version++
         break
       case 'create':
         states.delete(change.name)
+        break
+      case 'set':
+        if (change.effect === undefined) {
+          const ks = change.keyState
+          const at = ks.pending.lastIndexOf(change)
+          if (at >= 0) ks.pending.splice(at, 1)
+          if (ks.pending.length === 0) pendingKeys.delete(ks)
+        } else if (change.effect !== null) {
+          undo(change.effect)
+        }
+        change.table.version++
         break
     }
   }
@@ -438,9 +616,12 @@ export function createTableFactory(init: TableFactoryInit): TableFactory {
   const tableHashOf = (state: TableState): Hash32 | undefined => {
     if (state.hashVersion === state.version) return state.hashValue
     const rows: Buffer[] = []
+    state.encodeRow ??= createRowHashEncoder(state.info.keyField, state.info.valueFields)
     for (const ks of state.keys.values()) {
       for (const row of ks.rows) {
-        if (isChanged(row)) rows.push(encodeRowForHash(state.info.keyField, row.key, row.fields, row.status))
+        if (!isChanged(row)) continue
+        row.encoded ??= state.encodeRow(row.key, row.fields, row.status)
+        rows.push(row.encoded)
       }
     }
     state.hashValue = rows.length === 0 ? undefined : tableHash(rows, hash)
@@ -450,22 +631,44 @@ export function createTableFactory(init: TableFactoryInit): TableFactory {
 
   const collectWrite = (firstId: number): { write: BlockWrite; lastId: number } => {
     let id = firstId - 1
-    const tables: { info: TableInfo; puts: StoredRow[]; deletes: { key: string; id: number }[] }[] = []
+    const tables: TableWrite[] = []
     for (const name of [...states.keys()].sort(compareUtf8)) {
       const state = states.get(name)!
       const puts: StoredRow[] = []
       const deletes: { key: string; id: number }[] = []
+      const keyRows = new Map<string, StoredRow[]>()
       for (const key of [...state.keys.keys()].sort(compareUtf8)) {
-        for (const row of state.keys.get(key)!.rows) {
+        const ks = state.keys.get(key)!
+        let touched = false
+        // A loaded key's rows are all known: hand the driver the key's rows after the block too.
+        const after: StoredRow[] | undefined = ks.loaded ? [] : undefined
+        for (const row of ks.rows) {
+          let stored: StoredRow | undefined
           if (row.isNew) {
-            if (row.status === 0) puts.push({ id: ++id, num: number, key, fields: { ...row.fields } })
+            if (row.status === 0) {
+              stored = { id: ++id, num: number, key, fields: { ...row.fields } }
+              puts.push(stored)
+              touched = true
+            }
           } else if (row.dirty) {
+            touched = true
             if (row.status === 1) deletes.push({ key, id: row.id })
-            else puts.push({ id: row.id, num: number, key, fields: { ...row.fields } })
+            else {
+              stored = { id: row.id, num: number, key, fields: { ...row.fields } }
+              puts.push(stored)
+            }
+          } else if (row.status === 0) {
+            stored = { id: row.id, num: row.num, key, fields: row.fields }
           }
+          if (stored !== undefined) after?.push(stored)
         }
+        if (touched && after !== undefined)
+          keyRows.set(
+            key,
+            after.sort((a, b) => a.id - b.id),
+          )
       }
-      if (puts.length > 0 || deletes.length > 0) tables.push({ info: state.info, puts, deletes })
+      if (puts.length > 0 || deletes.length > 0) tables.push({ info: state.info, puts, deletes, keyRows })
     }
     return { write: { number, tables }, lastId: id }
   }
@@ -509,7 +712,21 @@ export function createTableFactory(init: TableFactoryInit): TableFactory {
       return log.length
     },
     rollback,
+    get pendingKeys() {
+      return pendingKeys.size
+    },
+    async settle() {
+      if (pendingKeys.size === 0) return // also after commit, so stateRoot() stays readable
+      assertFactoryOpen()
+      await settle()
+    },
     hash() {
+      if (pendingKeys.size > 0) {
+        throw amdbError(
+          { code: 'WRITES_PENDING', number, pendingKeys: pendingKeys.size },
+          `block ${number} has ${pendingKeys.size} keys with pending set writes: await settle() before hash()`,
+        )
+      }
       const tables: { name: string; hash: Hash32 }[] = []
       for (const state of states.values()) {
         if (!state.info.enableConsensus) continue
@@ -523,6 +740,7 @@ export function createTableFactory(init: TableFactoryInit): TableFactory {
       const mark = log.length
       let ok = false
       try {
+        await settle()
         let firstId = 1
         if (countNewRows() > 0) {
           // `_sys_current_state_`.current_id holds the last row id handed out (FISCO keeps it there too).
@@ -533,10 +751,17 @@ export function createTableFactory(init: TableFactoryInit): TableFactory {
             throw amdbError({ code: 'CORRUPT_DATA' }, `current_id is not a row id: ${rows[0]?.['value']}`)
           }
           if (rows.length === 0) await current!.insert(CurrentStateKey.currentId, { value: '0' })
+          // Counted after the insert above: the current_id row itself gets an id too.
           await current!.update(CurrentStateKey.currentId, { value: String(base + countNewRows()) })
           firstId = base + 1
         }
         committing = true
+        if (pendingKeys.size > 0) {
+          throw amdbError(
+            { code: 'WRITES_PENDING', number, pendingKeys: pendingKeys.size },
+            `block ${number}: set writes raced the commit`,
+          )
+        }
         const { write } = collectWrite(firstId)
         await driver.commitBlock(write)
         ok = true

@@ -132,6 +132,39 @@ export function storageDriverComplianceSuite(
       expect(await driver.selectRows(U, 'k1')).toEqual([])
     })
 
+    it('reads many keys at once exactly as one selectRows per key (selectRowsMany)', async () => {
+      expect(driver.selectRowsMany).toBeTypeOf('function')
+      const keys = ['k1', 'none', 'k2', 'k1', '\u00e9 x', '']
+      expect(await driver.selectRowsMany!(T, keys)).toEqual(keys.map(() => []))
+      await driver.commitBlock({
+        number: 0,
+        tables: [
+          {
+            info: T,
+            puts: [
+              row(3, 'k1', 'third'),
+              row(1, 'k1', 'first', 'x'),
+              row(2, 'k2', 'second'),
+              row(5, '\u00e9 x', "'q'"),
+              row(6, '\u00e9', 'prefix of another key'),
+              row(7, '', 'empty key'),
+            ],
+            deletes: [],
+          },
+        ],
+      })
+      const many = await driver.selectRowsMany!(T, keys)
+      expect(many).toEqual(await Promise.all(keys.map((k) => driver.selectRows(T, k))))
+      expect(many[0]).toEqual([row(1, 'k1', 'first', 'x'), row(3, 'k1', 'third')])
+      expect(many[1]).toEqual([])
+      expect(many[4]).toEqual([row(5, '\u00e9 x', "'q'")])
+      expect(await driver.selectRowsMany!(U, ['k1'])).toEqual([[]]) // a table never stored
+      expect(await driver.selectRowsMany!(T, [])).toEqual([])
+      many[0]!.pop() // results are the caller's
+      expect(await driver.selectRowsMany!(T, ['k1'])).toHaveLength(1)
+      expect((await driver.selectRowsMany!(T, ['k1']))[0]).toHaveLength(2)
+    })
+
     it('replaces rows by id, deletes by id, and forgets keys with no rows left', async () => {
       await driver.commitBlock({
         number: 0,

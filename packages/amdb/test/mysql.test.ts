@@ -1,6 +1,12 @@
 import { isChainError, type TableInfo } from '@consortia/interface'
 import { afterEach, beforeEach, expect, it } from 'vitest'
-import { createAMDB, createMySQLDriver, MYSQL_DELETE_IDS_MAX, type MySQLDriver } from '../src/index.js'
+import {
+  createAMDB,
+  createMySQLDriver,
+  MYSQL_DELETE_IDS_MAX,
+  MYSQL_SELECT_KEYS_MAX,
+  type MySQLDriver,
+} from '../src/index.js'
 import { createTestDatabase, describeMySQL, MYSQL_URL, sha256 } from './helpers.js'
 
 const T: TableInfo = { name: 'u_sql', keyField: 'key', valueFields: ['value', 'index'] }
@@ -106,6 +112,39 @@ describeMySQL('MySQL driver specifics (MariaDB)', () => {
     ).rejects.toSatisfy((e) => isChainError(e, 'STORAGE_FAILURE'))
     expect(await driver.committedHeight()).toBe(0)
     expect((await driver.selectRows(T, 'a'))[0]?.fields['value']).toBe('keep')
+  })
+
+  it('reads many keys in SELECTs of at most selectKeysMax keys', async () => {
+    expect(MYSQL_SELECT_KEYS_MAX).toBe(1000)
+    const small = await createMySQLDriver({ url: db.url, selectKeysMax: 3 })
+    const keys = Array.from({ length: 10 }, (_, i) => `key${i}`)
+    await small.commitBlock({
+      number: 0,
+      tables: [
+        {
+          info: T,
+          puts: keys.map((key, i) => ({ id: i + 1, num: 0, key, fields: { value: `v${i}`, index: '' } })),
+          deletes: [],
+        },
+      ],
+    })
+    const statements: string[] = []
+    const query = small.pool.query.bind(small.pool)
+    small.pool.query = ((...args: Parameters<typeof query>) => {
+      const sql = typeof args[0] === 'string' ? args[0] : (args[0] as { sql: string }).sql
+      statements.push(sql)
+      return query(...args)
+    }) as typeof query
+    const wanted = [...keys, 'missing', 'key0']
+    const many = await small.selectRowsMany(T, wanted)
+    expect(statements.filter((sql) => sql.includes(' IN (')).length).toBe(4) // 11 distinct keys, 3 per SELECT
+    expect(many.map((rows) => rows.map((r) => r.fields['value']))).toEqual([
+      ...keys.map((_, i) => [`v${i}`]),
+      [],
+      ['v0'],
+    ])
+    await small.close()
+    await expect(createMySQLDriver({ url: db.url, selectKeysMax: 0 })).rejects.toThrow('selectKeysMax')
   })
 
   it('serves concurrent reads through a small pool', async () => {

@@ -53,6 +53,8 @@ const condition: fc.Arbitrary<Condition | undefined> = fc.option(
 type Op =
   | { op: 'create'; table: TableName }
   | { op: 'insert'; table: TableName; key: string; entry: Record<string, string> }
+  | { op: 'set'; table: TableName; key: string; entry: Record<string, string> }
+  | { op: 'settle' }
   | { op: 'update'; table: TableName; key: string; entry: Record<string, string>; condition?: Condition }
   | { op: 'remove'; table: TableName; key: string; condition?: Condition }
   | { op: 'select'; table: TableName; key: string; condition?: Condition }
@@ -69,6 +71,13 @@ const opArb: fc.Arbitrary<Op> = fc.oneof(
       fc.record({ op: fc.constant('insert' as const), table: fc.constant(t), key, entry: entryFor(t) }),
     ),
   },
+  {
+    weight: 3,
+    arbitrary: table.chain((t) =>
+      fc.record({ op: fc.constant('set' as const), table: fc.constant(t), key, entry: entryFor(t) }),
+    ),
+  },
+  { weight: 1, arbitrary: fc.constant({ op: 'settle' as const }) },
   {
     weight: 3,
     arbitrary: table.chain((t) =>
@@ -107,9 +116,14 @@ async function step(r: Runner, op: Op): Promise<unknown> {
       const at = op.pick % r.savepoints.length
       r.block.rollback(r.savepoints[at]!)
       r.savepoints.length = at
+      await r.block.settle()
       return Buffer.from(r.block.hash()).toString('hex')
     }
+    case 'settle':
+      await r.block.settle()
+      return r.block.pendingKeys
     case 'commit': {
+      await r.block.settle()
       const hash = Buffer.from(r.block.hash()).toString('hex')
       await r.block.commit()
       r.block = await r.amdb.openBlock()
@@ -120,6 +134,7 @@ async function step(r: Runner, op: Op): Promise<unknown> {
       const t = await r.block.openTable(op.table)
       if (t === undefined) return 'no table'
       if (op.op === 'insert') return t.insert(op.key, op.entry)
+      if (op.op === 'set') return t.set(op.key, op.entry)
       if (op.op === 'update') return t.update(op.key, op.entry, op.condition)
       if (op.op === 'remove') return t.remove(op.key, op.condition)
       if (op.op === 'keys') return t.keys()
@@ -129,6 +144,7 @@ async function step(r: Runner, op: Op): Promise<unknown> {
 }
 
 async function finalReads(r: Runner): Promise<unknown> {
+  await r.block.settle()
   const out: unknown[] = [Buffer.from(r.block.hash()).toString('hex')]
   await r.block.commit()
   const block = await r.amdb.openBlock()

@@ -25,6 +25,7 @@ it('README example runs', async () => {
   await state.putCode(contract, Uint8Array.from([0x60, 0x00]))
   await state.putStorage(contract, new Uint8Array(32), Uint8Array.from([42]))
 
+  await block.settle() // StorageState writes without reading: one batched read resolves them
   const dbHash = block.hash() // goes into the block header
   await block.commit() // one atomic LevelDB batch, fsynced
   await amdb.close()

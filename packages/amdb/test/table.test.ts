@@ -1,4 +1,5 @@
 import { type Condition, isChainError } from '@consortia/interface'
+import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
 import {
   type AMDB,
@@ -6,7 +7,9 @@ import {
   createAMDB,
   createCondition,
   createMemoryDriver,
+  createRowHashEncoder,
   EMPTY_DB_HASH,
+  encodeRowForHash,
   LIST_KEYS_PAGE_MAX,
   SYSTEM_TABLES,
   SysTable,
@@ -397,6 +400,47 @@ describe('compareUtf8', () => {
     for (const x of words)
       for (const y of words)
         expect(Math.sign(compareUtf8(x, y))).toBe(Math.sign(Buffer.compare(Buffer.from(x), Buffer.from(y))))
+  })
+})
+
+describe('compareUtf8 and the row hash encoder (fast paths)', () => {
+  const unit = fc.constantFrom(
+    'a',
+    'b',
+    '0',
+    'f',
+    '\u0000',
+    '\u00e9',
+    '\u4e2d',
+    '\ud7ff',
+    '\ue000',
+    '\uffff',
+    '\u{1F600}',
+  )
+  it('compareUtf8 agrees with Buffer.compare on random strings', () => {
+    fc.assert(
+      fc.property(fc.string({ unit, maxLength: 6 }), fc.string({ unit, maxLength: 6 }), (x, y) => {
+        expect(Math.sign(compareUtf8(x, y))).toBe(Math.sign(Buffer.compare(Buffer.from(x), Buffer.from(y))))
+      }),
+      { seed: 7, numRuns: 2000 },
+    )
+  })
+
+  it('createRowHashEncoder gives the bytes of encodeRowForHash', () => {
+    const fields = ['value', 'b', 'Zeta', 'a1', '$x', '@y']
+    const encode = createRowHashEncoder('key', fields)
+    fc.assert(
+      fc.property(
+        fc.string({ unit, maxLength: 8 }),
+        fc.array(fc.string({ unit, maxLength: 8 }), { minLength: fields.length, maxLength: fields.length }),
+        fc.constantFrom(0, 1),
+        (key, values, status) => {
+          const row = Object.fromEntries(fields.map((f, i) => [f, values[i]!]))
+          expect(encode(key, row, status)).toEqual(encodeRowForHash('key', key, row, status))
+        },
+      ),
+      { seed: 8, numRuns: 500 },
+    )
   })
 })
 

@@ -11,8 +11,8 @@
 import { mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { createLevelKvStore } from '@consortia/kv-level'
 import type { HashFn } from './hash.js'
-import { openLevelKvStore } from './leveldb-kv.js'
 import { createMPTState } from './mpt-state.js'
 
 /** Options of `benchMPT`. */
@@ -130,7 +130,7 @@ export async function benchMPT(options: BenchMPTOptions = {}): Promise<BenchMPTR
   let stateRoot: Uint8Array = new Uint8Array()
 
   try {
-    const store = await openLevelKvStore(location)
+    const store = await createLevelKvStore({ location })
     const state = await createMPTState({ store, ...hashInit })
     for (let b = 0; b < blocks; b++) {
       const t0 = performance.now()
@@ -153,7 +153,7 @@ export async function benchMPT(options: BenchMPTOptions = {}): Promise<BenchMPTR
     }
     await store.close()
 
-    const readStore = await openLevelKvStore(location)
+    const readStore = await createLevelKvStore({ location })
     const reader = await createMPTState({ store: readStore, ...hashInit })
     const readMs: number[] = []
     const tr0 = performance.now()

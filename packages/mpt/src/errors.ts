@@ -7,12 +7,6 @@ import { ChainError } from '@consortia/interface'
 export type MPTErrorType =
   /** A caller passed a value of the wrong shape (length, range, encoding). */
   | { code: 'MPT_INVALID_INPUT'; field: string; expected: string; got: string }
-  /** A store used after `close()`. */
-  | { code: 'KV_CLOSED' }
-  /** The underlying LevelDB failed. */
-  | { code: 'KV_IO'; operation: string }
-  /** One `batch` call carried more ops than the store's `batchOpsMax`. */
-  | { code: 'KV_BATCH_TOO_LARGE'; batchOpsMax: number; ops: number }
   /** A trie node or a code blob the state refers to is not in the store. */
   | { code: 'MPT_MISSING_NODE'; key: string }
   /** An account record in the trie does not decode as `[nonce, balance, storageRoot, codeHash]`. */

@@ -5,14 +5,15 @@
  *   nested checkpoints, `stateRoot()`, and `commitBlock()` writing a block's nodes and head root in one
  *   atomic batch. Hash injectable: Keccak-256 by default, SM3 on guomi chains.
  * - `createProof` / `verifyProof`: `eth_getProof`-shaped (EIP-1186) account and storage proofs.
- * - `openLevelKvStore`: a `KvStore` on LevelDB (classic-level); `kvStoreToTrieDB`: any `KvStore` as the
- *   `DB` of `@ethereumjs/util`, so plain tries (`createKvTrie`) live on it too.
+ * - `kvStoreToTrieDB`: any `KvStore` as the `DB` of `@ethereumjs/util`, so plain tries (`createKvTrie`)
+ *   live on it too. On disk, use the LevelDB store of `@consortia/kv-level`.
  *
  * @example
  * ```ts
- * import { createMPTState, openLevelKvStore, verifyProof } from '@consortia/mpt'
+ * import { createLevelKvStore } from '@consortia/kv-level'
+ * import { createMPTState, verifyProof } from '@consortia/mpt'
  *
- * const store = await openLevelKvStore('./data/state')
+ * const store = await createLevelKvStore({ location: './data/state' })
  * const state = await createMPTState({ store })
  * const address = new Uint8Array(20).fill(0xaa)
  * await state.putAccount(address, { nonce: 1n, balance: 0n, codeHash: state.emptyCodeHash })
@@ -36,7 +37,6 @@ export {
   trieKeyToBytes,
   trieValueToBytes,
 } from './kv-db.js'
-export { LEVEL_BATCH_OPS_MAX, type LevelKvInit, type LevelKvStore, openLevelKvStore } from './leveldb-kv.js'
 export {
   type BlockCommit,
   type BlockWriteSet,

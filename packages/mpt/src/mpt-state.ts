@@ -96,7 +96,7 @@ interface Frame {
  *
  * @example
  * ```ts
- * const state = await createMPTState({ store: await openLevelKvStore('./state') })
+ * const state = await createMPTState({ store: await createLevelKvStore({ location: './state' }) })
  * await state.putStorage(address, slot, value)
  * const { stateRoot } = await state.commitBlock()
  * ```

@@ -2,15 +2,15 @@
 // stdout so the parent can SIGKILL it while the large block's batch is inside LevelDB.
 // Usage: node --conditions=source --import tsx test/crash-child.ts <location> <smallSlots> <largeSlots>
 import type { KvStore } from '@consortia/interface'
+import { createLevelKvStore } from '@consortia/kv-level'
 import { bytesToHexRaw } from '../src/bytes.js'
-import { openLevelKvStore } from '../src/leveldb-kv.js'
 import { createMPTState } from '../src/mpt-state.js'
 import { addressOf, slotOf, wordOf } from './helpers.js'
 
 const [location, small, large] = [process.argv[2]!, Number(process.argv[3]), Number(process.argv[4])]
 const say = (line: string) => process.stdout.write(`${line}\n`)
 
-const level = await openLevelKvStore(location)
+const level = await createLevelKvStore({ location })
 // Announces each batch as it enters LevelDB, and how long LevelDB took.
 const store: KvStore = {
   ...level,

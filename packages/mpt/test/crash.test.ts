@@ -3,9 +3,9 @@ import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
+import { createLevelKvStore } from '@consortia/kv-level'
 import { afterAll, describe, expect, it } from 'vitest'
 import { bytesToHexRaw } from '../src/bytes.js'
-import { openLevelKvStore } from '../src/leveldb-kv.js'
 import { createMPTState } from '../src/mpt-state.js'
 import { addressOf, slotOf, wordOf } from './helpers.js'
 
@@ -94,7 +94,7 @@ describe('crash during commitBlock (child process, SIGKILL, LevelDB)', () => {
       const root1 = run.lines.find((l) => l.startsWith('COMMITTED 1'))!.split(' ')[2]!
       const root2 = run.lines.find((l) => l.startsWith('PENDING 2'))!.split(' ')[2]!
 
-      const store = await openLevelKvStore(location)
+      const store = await createLevelKvStore({ location })
       try {
         const state = await createMPTState({ store })
         const head = bytesToHexRaw(state.committedStateRoot)

@@ -2,11 +2,11 @@ import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { type Bytes, isChainError } from '@consortia/interface'
+import { createLevelKvStore } from '@consortia/kv-level'
 import { createMemoryKvStore, createSeededRandom, stateViewComplianceSuite } from '@consortia/testkit'
 import { sha256 } from '@noble/hashes/sha2.js'
 import { afterAll, describe, expect, it } from 'vitest'
 import { bytesToHex0x, bytesToHexRaw } from '../src/bytes.js'
-import { openLevelKvStore } from '../src/leveldb-kv.js'
 import { createMPTState, MPT_KEY_PREFIX_DEFAULT, type MPTState } from '../src/mpt-state.js'
 import { STATE_ROOT_VECTORS } from './fixtures/state-roots.js'
 import { addressOf, loadVectorAccount, slotOf, wordOf } from './helpers.js'
@@ -18,7 +18,7 @@ afterAll(() => rmSync(levelRoot, { recursive: true, force: true }))
 
 stateViewComplianceSuite('MPTState on memory KvStore', () => createMPTState({ store: createMemoryKvStore() }))
 stateViewComplianceSuite('MPTState on LevelDB', async () =>
-  createMPTState({ store: await openLevelKvStore(levelPath()) }),
+  createMPTState({ store: await createLevelKvStore({ location: levelPath() }) }),
 )
 
 const code = (e: unknown) => (isChainError(e) ? e.code : String(e))
@@ -49,7 +49,7 @@ describe('MPTState state roots (ethereum/tests vectors)', () => {
   it('commits a vector to LevelDB and reopens it at the head root', async () => {
     const vector = STATE_ROOT_VECTORS[0]!
     const location = levelPath()
-    const store = await openLevelKvStore(location)
+    const store = await createLevelKvStore({ location })
     const state = await createMPTState({ store })
     for (const [address, account] of Object.entries(vector.accounts))
       await loadVectorAccount(state, address, account)
@@ -57,7 +57,7 @@ describe('MPTState state roots (ethereum/tests vectors)', () => {
     expect(bytesToHex0x(stateRoot)).toBe(vector.stateRoot)
     await store.close()
 
-    const store2 = await openLevelKvStore(location)
+    const store2 = await createLevelKvStore({ location })
     const reopened = await createMPTState({ store: store2 })
     expect(bytesToHex0x(await reopened.stateRoot())).toBe(vector.stateRoot)
     for (const [address, account] of Object.entries(vector.accounts)) {

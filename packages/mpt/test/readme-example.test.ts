@@ -2,14 +2,15 @@
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { createLevelKvStore } from '@consortia/kv-level'
 import { expect, it } from 'vitest'
-import { createMPTState, openLevelKvStore, verifyProof } from '../src/index.js'
+import { createMPTState, verifyProof } from '../src/index.js'
 
 it('README example', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'consortia-mpt-readme-'))
   try {
     // --- README example start
-    const store = await openLevelKvStore(join(dir, 'state'))
+    const store = await createLevelKvStore({ location: join(dir, 'state') })
     const state = await createMPTState({ store })
 
     const contract = new Uint8Array(20).fill(0xaa)

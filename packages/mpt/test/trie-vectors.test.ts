@@ -2,12 +2,12 @@ import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import type { KvStore } from '@consortia/interface'
+import { createLevelKvStore } from '@consortia/kv-level'
 import { createMemoryKvStore, createSeededRandom } from '@consortia/testkit'
 import { createMerkleProof, verifyMerkleProof } from '@ethereumjs/mpt'
 import { afterAll, describe, expect, it } from 'vitest'
 import { bytesToHex0x, hexToBytesChecked } from '../src/bytes.js'
 import { keccak256 } from '../src/hash.js'
-import { openLevelKvStore } from '../src/leveldb-kv.js'
 import { createKvTrie } from '../src/trie.js'
 import {
   type AnyOrderTrieVector,
@@ -29,7 +29,7 @@ afterAll(() => rmSync(levelRoot, { recursive: true, force: true }))
 
 const backends: [string, () => Promise<KvStore>][] = [
   ['memory', async () => createMemoryKvStore()],
-  ['LevelDB', () => openLevelKvStore(join(levelRoot, `t${levelN++}`))],
+  ['LevelDB', () => createLevelKvStore({ location: join(levelRoot, `t${levelN++}`) })],
 ]
 
 function shuffled<T>(items: readonly T[], seed: number): T[] {

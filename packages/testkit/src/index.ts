@@ -21,5 +21,5 @@ export {
 } from './memory-kv.js'
 export * from './memory-transport.js'
 export { createSeededRandom } from './random.js'
-export { stateViewComplianceSuite } from './state-view-suite.js'
 export * from './simulator/index.js'
+export { stateViewComplianceSuite } from './state-view-suite.js'

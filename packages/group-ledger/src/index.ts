@@ -1,0 +1,22 @@
+/**
+ * @consortia/group-ledger — one group's ledger, modelled on FISCO BCOS 2.x. This release holds
+ * the transaction pool (`txpool/`): strict decoding, FISCO's admission checks in FISCO's order
+ * with FISCO status codes, the sliding nonce window of the last 1000 blocks, count, memory and
+ * per-sender limits, expiry, batch signer recovery on a worker pool, arrival-ordered sealing,
+ * commit handling, and an optional KvStore journal so accepted transactions survive a crash.
+ * The sealer, consensus driver, block sync and GroupManager will live in sibling folders and
+ * talk to the pool through `fetchForSealing`, `markSealed`, `onBlockCommitted` and events.
+ *
+ * @example
+ * ```ts
+ * import { createCryptoSuite } from '@consortia/crypto'
+ * import { createTxPool, NonceWindow } from '@consortia/group-ledger'
+ *
+ * const suite = createCryptoSuite('ecdsa')
+ * const chain = { currentNumber: () => 0, hasTransaction: async () => false }
+ * const pool = await createTxPool({ groupId: 1 }, { suite, chain, nonceWindow: new NonceWindow() })
+ * const result = await pool.submit(raw) // { ok: true, hash, sender } or { ok: false, status: 15, reason: 'NONCE_IN_POOL', ... }
+ * const block = pool.fetchForSealing({ txCountMax: 1000 })
+ * ```
+ */
+export * from './txpool/index.js'
