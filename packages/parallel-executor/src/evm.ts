@@ -1,0 +1,211 @@
+import type { Address, Bytes, CryptoSuite, Logger, StateView } from '@consortia/interface'
+import { Common } from '@ethereumjs/common'
+import { EVM, EVMError, type EVMOpts, type ExecResult, type Message } from '@ethereumjs/evm'
+import { encode as rlpEncode } from '@ethereumjs/rlp'
+import { type Address as EthAddress, Address as EthAddressClass } from '@ethereumjs/util'
+import { bigintToBytes, bytesToHex, concatBytes } from './bytes.js'
+import { executorError } from './errors.js'
+import {
+  type PrecompiledContract,
+  PrecompiledGasMeter,
+  type PrecompiledOutcome,
+  runPrecompiled,
+  type TransientObjects,
+} from './precompiled.js'
+import type { TableOverlay } from './table-overlay.js'
+
+/** What the EVM's precompile hook needs for the block being executed. */
+export interface PrecompiledHost {
+  readonly crypto: CryptoSuite
+  readonly sm: CryptoSuite | undefined
+  readonly tables: TableOverlay
+  readonly state: StateView
+  readonly objects: TransientObjects
+  readonly system: ReadonlyMap<string, PrecompiledContract>
+  readonly blockNumber: number
+  readonly logger: Logger
+  /** `tx.origin` of the transaction being executed. */
+  origin: Address
+  /** Set when a call made by the transaction itself (depth 0) to a precompile failed. */
+  topLevelFailure: { code: number; message: string } | undefined
+}
+
+/**
+ * @ethereumjs/evm with FISCO's rules: the chain hash for CREATE/CREATE2 addresses, the
+ * system precompiles and the block's transient table objects as precompiled contracts
+ * that see the caller, origin and static flag of their call frame.
+ */
+export class FiscoEVM extends EVM {
+  private readonly host: PrecompiledHost
+  private currentMessage: Message | undefined
+  private readonly dispatch = new Map<
+    PrecompiledContract,
+    (input: { data: Uint8Array; gasLimit: bigint }) => Promise<ExecResult>
+  >()
+
+  constructor(opts: EVMOpts, host: PrecompiledHost) {
+    super(opts)
+    this.host = host
+  }
+
+  /** The contract at `addressHex` (lower-case, no 0x): a system precompile or a transient object. */
+  precompiledAt(addressHex: string): PrecompiledContract | undefined {
+    return this.host.system.get(addressHex) ?? this.host.objects.get(addressHex)
+  }
+
+  protected override async _executeCall(message: Parameters<EVM['_executeCall']>[0]) {
+    // Precompiles run inside this call without re-entering the EVM, so the message seen
+    // by the dispatcher below is always the one that reached the precompile.
+    this.currentMessage = message
+    return super._executeCall(message)
+  }
+
+  override getPrecompile(address: EthAddress | `0x${string}`) {
+    const hex =
+      typeof address === 'string'
+        ? address.slice(2).padStart(40, '0').toLowerCase()
+        : bytesToHex(address.bytes)
+    const contract = this.precompiledAt(hex)
+    if (contract === undefined) return super.getPrecompile(address)
+    let fn = this.dispatch.get(contract)
+    if (fn === undefined) {
+      fn = (input) => this.runFisco(contract, input.data, input.gasLimit)
+      this.dispatch.set(contract, fn)
+    }
+    return fn as unknown as ReturnType<EVM['getPrecompile']>
+  }
+
+  private async runFisco(
+    contract: PrecompiledContract,
+    data: Uint8Array,
+    gasLimit: bigint,
+  ): Promise<ExecResult> {
+    const message = this.currentMessage
+    if (message === undefined)
+      throw executorError('INVARIANT_VIOLATED', 'precompile reached without a message')
+    const host = this.host
+    const address = (message.codeAddress ?? message.to) as EthAddress
+    const outcome = await runPrecompiled(
+      contract,
+      data,
+      {
+        origin: host.origin,
+        sender: message.caller.bytes,
+        address: address.bytes,
+        blockNumber: host.blockNumber,
+        isStatic: message.isStatic,
+        tables: host.tables,
+        state: host.state,
+        crypto: host.crypto,
+        sm: host.sm,
+        objects: host.objects,
+        gas: new PrecompiledGasMeter(),
+        logger: host.logger,
+      },
+      gasLimit,
+    )
+    if (outcome.kind === 'failed') {
+      host.logger.debug('precompiled call failed', {
+        contract: contract.name,
+        code: outcome.code,
+        reason: outcome.message,
+      })
+      if (message.depth === 0) host.topLevelFailure = { code: outcome.code, message: outcome.message }
+    }
+    return precompiledExecResult(outcome, gasLimit)
+  }
+
+  // No coin (FISCO 2.x moves no balance): a zero-value call neither debits nor credits,
+  // so it creates no empty account for the callee (a precompile, say) to clean up later.
+  protected override async _reduceSenderBalance(
+    account: Parameters<EVM['_reduceSenderBalance']>[0],
+    message: Message,
+  ): Promise<void> {
+    if (message.value === 0n) return
+    return super._reduceSenderBalance(account, message)
+  }
+
+  protected override async _addToBalance(
+    account: Parameters<EVM['_addToBalance']>[0],
+    message: Parameters<EVM['_addToBalance']>[1],
+  ): Promise<void> {
+    if (message.value === 0n) return
+    return super._addToBalance(account, message)
+  }
+
+  protected override async _generateAddress(message: Message): Promise<EthAddress> {
+    const hash = this.host.crypto.hash
+    if (message.salt !== undefined) {
+      const code = message.code instanceof Uint8Array ? message.code : new Uint8Array(0)
+      return new EthAddressClass(
+        hash(concatBytes(new Uint8Array([0xff]), message.caller.bytes, message.salt, hash(code))).subarray(
+          12,
+        ),
+      )
+    }
+    // The EVM has already incremented the creator's nonce: the address uses the value before.
+    const account = await this.stateManager.getAccount(message.caller)
+    const nonce = (account?.nonce ?? 1n) - 1n
+    return new EthAddressClass(contractAddress(message.caller.bytes, nonce, hash))
+  }
+}
+
+/**
+ * The EVM frame result of a precompiled call: a failure reverts with the FISCO code as return
+ * data, a write under STATICCALL and running out of gas consume the frame's whole `gasLimit`.
+ * The EVM's precompile hook and the executor's direct path both use it, so a transaction sent
+ * to a precompile gets the same receipt either way.
+ */
+export function precompiledExecResult(outcome: PrecompiledOutcome, gasLimit: bigint): ExecResult {
+  switch (outcome.kind) {
+    case 'ok':
+      return { returnValue: outcome.output, executionGasUsed: outcome.gasUsed }
+    case 'failed':
+      return {
+        returnValue: outcome.output,
+        executionGasUsed: outcome.gasUsed,
+        exceptionError: new EVMError(EVMError.errorMessages.REVERT),
+      }
+    case 'static-write':
+      return {
+        returnValue: new Uint8Array(0),
+        executionGasUsed: gasLimit,
+        exceptionError: new EVMError(EVMError.errorMessages.STATIC_STATE_CHANGE),
+      }
+    case 'out-of-gas':
+      return {
+        returnValue: new Uint8Array(0),
+        executionGasUsed: gasLimit,
+        exceptionError: new EVMError(EVMError.errorMessages.OUT_OF_GAS),
+      }
+  }
+}
+
+/**
+ * `Common` whose `isActivatedEIP` is a set lookup: the interpreter asks it several times per
+ * opcode, and the base class scans the list of active EIPs each time. The set is rebuilt
+ * whenever the base class replaces that list (hardfork or EIP changes).
+ */
+export class FiscoCommon extends Common {
+  private eipSource: readonly number[] | undefined
+  private eipFlags: Uint8Array | undefined
+
+  override isActivatedEIP(eip: number): boolean {
+    const source = this._activatedEIPsCache
+    if (this.eipFlags === undefined || this.eipSource !== source) {
+      // EIP numbers are small integers (below 10,000 so far): a byte per number.
+      let highest = 0
+      for (const n of source) if (n > highest) highest = n
+      const flags = new Uint8Array(highest + 1)
+      for (const n of source) flags[n] = 1
+      this.eipFlags = flags
+      this.eipSource = source
+    }
+    return this.eipFlags[eip] === 1
+  }
+}
+
+/** FISCO contract address: `Hash(rlp([sender, accountNonce]))[12:]` (libexecutive/Executive.cpp). */
+export function contractAddress(sender: Address, nonce: bigint, hash: (data: Bytes) => Bytes): Address {
+  return hash(rlpEncode([sender, bigintToBytes(nonce)])).subarray(12)
+}

@@ -1,0 +1,517 @@
+import type {
+  Address,
+  BlockContext,
+  CryptoSuite,
+  ExecutionResult,
+  Executor,
+  Hash32,
+  Log,
+  Logger,
+  Receipt,
+  SignedTransaction,
+  StateView,
+  TableStore,
+} from '@consortia/interface'
+import { silentLogger, TxStatus } from '@consortia/interface'
+import { type Common, Mainnet } from '@ethereumjs/common'
+import {
+  EVMError,
+  type EVMMockBlockchainInterface,
+  type EVMResult,
+  type ExecResult,
+  paramsEVM,
+} from '@ethereumjs/evm'
+import { Address as EthAddress } from '@ethereumjs/util'
+import { decodeValues, parseSignature, selectorOfCallData } from './abi.js'
+import { createBloomHasher, logsBloom } from './bloom.js'
+import { bytesToHex } from './bytes.js'
+import { CONTRACT_TABLE_PREFIX } from './codes.js'
+import { executorError } from './errors.js'
+import { FiscoCommon, FiscoEVM, type PrecompiledHost, precompiledExecResult } from './evm.js'
+import {
+  type PrecompiledContract,
+  PrecompiledGasMeter,
+  type PrecompiledOutcome,
+  precompiledParallelTag,
+  runPrecompiled,
+  TRANSIENT_OBJECTS_MAX,
+  TransientObjects,
+} from './precompiled.js'
+import { readParallelFunction } from './precompiles/parallel-config.js'
+import { readSystemConfig, SystemConfigKey, TX_GAS_LIMIT_DEFAULT } from './precompiles/system-config.js'
+import { buildPrecompiledMap, type PrecompiledRegistration } from './registry.js'
+import { STATE_CACHE_ENTRIES_MAX, StateViewAdapter } from './state-adapter.js'
+import { OVERLAY_CACHED_KEYS_MAX, TableOverlay } from './table-overlay.js'
+
+/** FISCO `maxBlockLimit`: a transaction is valid while `number < blockLimit ≤ number + 1000`. */
+export const BLOCK_LIMIT_WINDOW = 1000
+/** FISCO schedule: contracts up to 256 KiB (EIP-170's 24 KiB does not apply). */
+export const CODE_BYTES_MAX = 0x40000
+/** Transactions per block this executor accepts (FISCO's `tx_count_limit` is far lower). */
+export const BLOCK_TRANSACTIONS_MAX = 100_000
+
+/** Options of `createSerialExecutor`. */
+export interface SerialExecutorInit {
+  /** EVM hardfork (instruction set and gas schedule). Default `cancun`; compile with a matching solc `evmVersion`. */
+  readonly hardfork?: 'istanbul' | 'berlin' | 'london' | 'paris' | 'shanghai' | 'cancun' | 'prague'
+  /** User precompiles, in addition to the system ones. */
+  readonly precompiles?: readonly PrecompiledRegistration[]
+  /** Bound on transient Table/Entry/Condition objects per block (default 100,000). */
+  readonly transientObjectsMax?: number
+  /** Bound on (table, key) row lists cached per block (default 200,000). */
+  readonly cachedTableKeysMax?: number
+  /**
+   * What a receipt's `stateRoot` holds: `zero` (default) as FISCO StorageState receipts
+   * (`rootHash(false)` is the zero hash), or `per-transaction`, the state root after each
+   * transaction (as FISCO MPT receipts; costs one root computation per transaction).
+   */
+  readonly receiptStateRoot?: 'zero' | 'per-transaction'
+  /**
+   * Run a transaction whose `to` is a precompile (or a transient table object) directly in the
+   * precompile framework, without entering the EVM, as FISCO's `Executive::call` does for
+   * precompiled addresses. Receipts, gas and state are the same as through the EVM. Default true.
+   */
+  readonly precompiledFastPath?: boolean
+  /**
+   * Bound on accounts, codes and storage slots cached per block in front of the `StateView`
+   * (default `STATE_CACHE_ENTRIES_MAX`, 100,000); 0 reads every value from the state.
+   */
+  readonly stateCacheEntriesMax?: number
+}
+
+/** Components of `createSerialExecutor`. */
+export interface SerialExecutorComponents {
+  /** The chain's suite: its hash is the SHA3 opcode, selectors, contract addresses and blooms. */
+  readonly crypto: CryptoSuite
+  /** An SM suite for the Crypto precompile's `sm2Verify` on non-guomi chains. */
+  readonly sm?: CryptoSuite
+  /**
+   * The AMDB tables of the block being executed. Default: the `StateView` itself when it
+   * implements `TableStore`, else its `tables` property (AMDB StorageState carries the
+   * block's TableFactory there).
+   */
+  readonly tables?: (state: StateView) => TableStore
+  /** Hash of an earlier block for BLOCKHASH; default knows only the parent. */
+  readonly blockHash?: (number: number) => Promise<Hash32 | undefined>
+  readonly logger?: Logger
+}
+
+/** A serial FISCO executor; `criticalKeys` gives the mutex keys a DAG scheduler needs. */
+export interface SerialExecutor extends Executor {
+  /**
+   * The mutex keys of `tx` (FISCO `getTxCriticals`): a precompile's parallel tag, or for a
+   * Solidity contract the first `criticalSize` arguments of a registered parallel function
+   * followed by the contract address; `undefined` when the transaction must run alone.
+   */
+  criticalKeys(tx: SignedTransaction, tables: TableStore): Promise<readonly string[] | undefined>
+}
+
+const ZERO_ADDRESS = new Uint8Array(20)
+const ZERO_HASH = new Uint8Array(32)
+
+function isTableStore(value: unknown): value is TableStore {
+  const v = value as Partial<TableStore>
+  return typeof v.openTable === 'function' && typeof v.createTable === 'function'
+}
+
+/** Maps an EVM exception to a FISCO receipt status (libexecutive/Executive.cpp `go`). */
+export function statusOfEVMError(error: EVMError | undefined): number {
+  if (error === undefined) return TxStatus.None
+  const m = EVMError.errorMessages
+  switch (error.error) {
+    case m.REVERT:
+      return TxStatus.RevertInstruction
+    case m.OUT_OF_GAS:
+    case m.CODESTORE_OUT_OF_GAS:
+    case m.CODESIZE_EXCEEDS_MAXIMUM:
+    case m.INITCODE_SIZE_VIOLATION:
+      return TxStatus.OutOfGas
+    case m.STACK_UNDERFLOW:
+      return TxStatus.StackUnderflow
+    case m.STACK_OVERFLOW:
+      return TxStatus.OutOfStack
+    case m.INVALID_JUMP:
+      return TxStatus.BadJumpDestination
+    case m.INVALID_OPCODE:
+    case m.STATIC_STATE_CHANGE:
+    case m.INVALID_BYTECODE_RESULT:
+    case m.INVALID_EOF_FORMAT:
+      return TxStatus.BadInstruction
+    case m.CREATE_COLLISION:
+      return TxStatus.AddressAlreadyUsed
+    case m.INSUFFICIENT_BALANCE:
+      return TxStatus.NotEnoughCash
+    default:
+      return TxStatus.Unknown
+  }
+}
+
+/**
+ * Intrinsic gas (Yellow Paper G_transaction, G_txcreate, G_txdatazero, G_txdatanonzero as of
+ * Istanbul/EIP-2028, and the EIP-3860 initcode word cost from Shanghai on).
+ */
+export const IntrinsicGas = {
+  transaction: 21_000n,
+  create: 32_000n,
+  zeroByte: 4n,
+  nonZeroByte: 16n,
+  initCodeWord: 2n,
+} as const
+
+function intrinsicGas(common: Common, data: Uint8Array, isCreate: boolean): bigint {
+  let zeros = 0
+  for (let i = 0; i < data.length; i++) if (data[i] === 0) zeros++
+  let gas =
+    IntrinsicGas.transaction +
+    IntrinsicGas.zeroByte * BigInt(zeros) +
+    IntrinsicGas.nonZeroByte * BigInt(data.length - zeros)
+  if (isCreate) gas += IntrinsicGas.create
+  if (isCreate && common.isActivatedEIP(3860))
+    gas += IntrinsicGas.initCodeWord * BigInt(Math.ceil(data.length / 32))
+  return gas
+}
+
+function validateContext(context: BlockContext): void {
+  if (!Number.isSafeInteger(context.number) || context.number < 0) {
+    throw executorError('INVALID_ARGUMENT', `expected a block number ≥ 0, got ${context.number}`)
+  }
+  if (context.parentHash.length !== 32) {
+    throw executorError('INVALID_ARGUMENT', `expected 32-byte parent hash, got ${context.parentHash.length}`)
+  }
+  if (context.sealer.length !== 20)
+    throw executorError('INVALID_ARGUMENT', `expected 20-byte sealer address, got ${context.sealer.length}`)
+}
+
+/**
+ * Creates a serial executor with FISCO BCOS 2.x semantics: every transaction runs with
+ * `tx_gas_limit` gas (from `_sys_config_`, default 300,000,000) minus its intrinsic gas,
+ * there is no coin (values are ignored), account nonces count contract creations only,
+ * precompiles write AMDB tables inside the EVM's savepoints, and receipts carry FISCO
+ * status codes. Results depend only on the block context, the transactions and the state.
+ */
+export function createSerialExecutor(
+  init: SerialExecutorInit,
+  components: SerialExecutorComponents,
+): SerialExecutor {
+  if (components?.crypto === undefined)
+    throw executorError('MISSING_COMPONENT', 'createSerialExecutor needs components.crypto')
+  const crypto = components.crypto
+  const sm = components.sm ?? (crypto.name === 'sm' ? crypto : undefined)
+  const log = components.logger ?? silentLogger
+  const hardfork = init.hardfork ?? 'cancun'
+  const perTxRoot = (init.receiptStateRoot ?? 'zero') === 'per-transaction'
+  const fastPath = init.precompiledFastPath ?? true
+  const stateCacheEntriesMax = init.stateCacheEntriesMax ?? STATE_CACHE_ENTRIES_MAX
+  const system = buildPrecompiledMap(init.precompiles)
+  const objectsMax = init.transientObjectsMax ?? TRANSIENT_OBJECTS_MAX
+  const cachedKeysMax = init.cachedTableKeysMax ?? OVERLAY_CACHED_KEYS_MAX
+  const params = {
+    ...paramsEVM,
+    170: { ...(paramsEVM[170] ?? {}), maxCodeSize: CODE_BYTES_MAX },
+    3860: { ...(paramsEVM[3860] ?? {}), maxInitCodeSize: 2 * CODE_BYTES_MAX },
+  }
+
+  // One Common per block: every EVM subscribes to its Common's events, so a shared one would
+  // keep each block's EVM alive. This one only answers which EIPs are active.
+  const newCommon = () =>
+    new FiscoCommon({ chain: Mainnet, hardfork, customCrypto: { keccak256: crypto.hash } })
+  const common = newCommon()
+  // Bloom hashes of addresses and topics never change: one cache for the executor's lifetime.
+  const bloomHash = createBloomHasher(crypto.hash)
+  const checksEIP2929 = common.isActivatedEIP(2929)
+  const checksEIP3651 = common.isActivatedEIP(3651)
+  const refundQuotient = common.isActivatedEIP(3529) ? 5n : 2n
+
+  function tablesOf(state: StateView): TableStore {
+    if (components.tables !== undefined) return components.tables(state)
+    if (isTableStore(state)) return state
+    const attached = (state as { tables?: unknown }).tables
+    if (isTableStore(attached)) return attached
+    throw executorError(
+      'MISSING_COMPONENT',
+      'no TableStore: pass components.tables or a StateView that is also a TableStore',
+    )
+  }
+
+  /** Whether the account with lower-case hex address `addressHex` is frozen. */
+  async function isFrozen(tables: TableOverlay, addressHex: string): Promise<boolean> {
+    const name = `${CONTRACT_TABLE_PREFIX}${addressHex}`
+    const known = tables.cachedInfo(name)
+    if (known === null) return false
+    const info = known ?? (await tables.tableInfo(name))
+    if (info === undefined) return false
+    const rows = await tables.select(name, 'frozen')
+    return rows[0]?.[info.valueFields[0] ?? 'value'] === 'true'
+  }
+
+  async function execute(
+    context: BlockContext,
+    transactions: readonly SignedTransaction[],
+    state: StateView,
+  ): Promise<ExecutionResult> {
+    validateContext(context)
+    if (transactions.length > BLOCK_TRANSACTIONS_MAX) {
+      throw executorError(
+        'INVALID_ARGUMENT',
+        `expected at most ${BLOCK_TRANSACTIONS_MAX} transactions, got ${transactions.length}`,
+      )
+    }
+    const tables = new TableOverlay(tablesOf(state), { cachedKeysMax, logger: log })
+    const configured = await readSystemConfig(tables, SystemConfigKey.TxGasLimit, context.number)
+    const txGasLimit = configured === undefined ? TX_GAS_LIMIT_DEFAULT : BigInt(configured)
+    const objects = new TransientObjects(objectsMax)
+    const host: PrecompiledHost = {
+      crypto,
+      sm,
+      tables,
+      state,
+      objects,
+      system,
+      blockNumber: context.number,
+      logger: log,
+      origin: ZERO_ADDRESS,
+      topLevelFailure: undefined,
+    }
+    const adapter = new StateViewAdapter({
+      state,
+      tables,
+      hash: crypto.hash,
+      isPrecompiled: (hex) => system.has(hex) || objects.get(hex) !== undefined,
+      cacheEntriesMax: stateCacheEntriesMax,
+    })
+    const blockchain: EVMMockBlockchainInterface = {
+      async getBlock(n: number) {
+        const hash =
+          n === context.number - 1 ? context.parentHash : ((await components.blockHash?.(n)) ?? ZERO_HASH)
+        return { hash: () => hash }
+      },
+      async putBlock() {},
+      shallowCopy() {
+        return blockchain
+      },
+    }
+    // Created on the first transaction that needs it: a block of precompile calls runs without.
+    let evmInstance: FiscoEVM | undefined
+    let warmPrecompiles: readonly string[] = []
+    const evmOf = (): FiscoEVM => {
+      if (evmInstance === undefined) {
+        evmInstance = new FiscoEVM({ common: newCommon(), stateManager: adapter, blockchain, params }, host)
+        warmPrecompiles = [...evmInstance.precompiles.keys()]
+      }
+      return evmInstance
+    }
+    const block = {
+      header: {
+        number: BigInt(context.number),
+        coinbase: new EthAddress(context.sealer),
+        // FISCO block timestamps, and so TIMESTAMP, are milliseconds.
+        timestamp: BigInt(context.timestamp),
+        difficulty: 0n,
+        prevRandao: ZERO_HASH,
+        gasLimit: context.gasLimit,
+        baseFeePerGas: 0n,
+        getBlobGasPrice: () => 0n,
+      },
+    }
+    const blockNumber = BigInt(context.number)
+    const blockLimitMax = BigInt(context.number + BLOCK_LIMIT_WINDOW)
+    const sealerHex = bytesToHex(context.sealer)
+    const receipts: Receipt[] = []
+    let gasUsed = 0n
+    for (const tx of transactions) {
+      const receipt = await executeOne(tx)
+      gasUsed += receipt.gasUsed
+      receipts.push(receipt)
+    }
+    return { receipts, gasUsed, stateRoot: await state.stateRoot() }
+
+    async function rejected(status: number): Promise<Receipt> {
+      return {
+        stateRoot: perTxRoot ? await state.stateRoot() : ZERO_HASH,
+        gasUsed: 0n,
+        contractAddress: ZERO_ADDRESS,
+        logsBloom: new Uint8Array(256),
+        status,
+        output: new Uint8Array(0),
+        remainGas: 0n,
+        logs: [],
+      }
+    }
+
+    async function executeOne(signed: SignedTransaction): Promise<Receipt> {
+      const tx = signed.tx
+      const blockLimit = tx.blockLimit
+      if (!(blockNumber < blockLimit && blockLimit <= blockLimitMax)) {
+        return rejected(TxStatus.BlockLimitCheckFail)
+      }
+      if (context.gasLimit > 0n && gasUsed >= context.gasLimit) return rejected(TxStatus.BlockGasLimitReached)
+      const senderHex = bytesToHex(signed.sender)
+      if (await isFrozen(tables, senderHex)) return rejected(TxStatus.AccountFrozen)
+      const isCreate = tx.to === null
+      const base = intrinsicGas(common, tx.data, isCreate)
+      if (base > txGasLimit) return rejected(TxStatus.OutOfGasIntrinsic)
+      const toHex = tx.to === null ? undefined : bytesToHex(tx.to)
+      if (tx.to !== null && toHex !== undefined) {
+        const precompiled = system.get(toHex) ?? objects.get(toHex)
+        if (precompiled !== undefined && fastPath) return executePrecompiled(signed, tx.to, precompiled, base)
+        if (precompiled === undefined && evmOf().getPrecompile(`0x${toHex}`) === undefined) {
+          if (await isFrozen(tables, toHex)) return rejected(TxStatus.ContractFrozen)
+          if ((await adapter.codeOf(tx.to)).length === 0) return rejected(TxStatus.CallAddressError)
+        }
+      }
+
+      const evm = evmOf()
+      host.origin = signed.sender
+      host.topLevelFailure = undefined
+      adapter.originalStorageCache.clear()
+      const caller = new EthAddress(signed.sender)
+      const to = tx.to === null ? undefined : new EthAddress(tx.to)
+      if (checksEIP2929) {
+        for (const hex of warmPrecompiles) evm.journal.addAlwaysWarmAddress(hex)
+        evm.journal.addAlwaysWarmAddress(senderHex)
+        if (toHex !== undefined) evm.journal.addAlwaysWarmAddress(toHex)
+        if (checksEIP3651) evm.journal.addAlwaysWarmAddress(sealerHex)
+      }
+      let result: EVMResult
+      try {
+        result = await evm.runCall({
+          block,
+          caller,
+          origin: caller,
+          to,
+          data: tx.data,
+          value: 0n,
+          gasLimit: txGasLimit - base,
+          gasPrice: tx.gasPrice,
+          // FISCO 2.x (≥ rc2) keeps no per-transaction nonce: only CREATE bumps it.
+          skipNonceIncrement: tx.to !== null,
+          blobVersionedHashes: [],
+        })
+      } finally {
+        await evm.journal.cleanup()
+      }
+      await tables.flush()
+      const created =
+        isCreate && result.createdAddress !== undefined ? result.createdAddress.bytes : undefined
+      return receiptOf(result.execResult, base, created)
+    }
+
+    /**
+     * A transaction sent to a precompile, run without the EVM: the same savepoint, gas limit,
+     * call context and frame result as `runCall` gives a depth-0 call to a precompile (which
+     * reads the caller and callee accounts, moves no value and bumps no nonce).
+     */
+    async function executePrecompiled(
+      signed: SignedTransaction,
+      to: Address,
+      contract: PrecompiledContract,
+      base: bigint,
+    ): Promise<Receipt> {
+      const gasLimit = txGasLimit - base
+      host.topLevelFailure = undefined
+      tables.checkpoint()
+      let outcome: PrecompiledOutcome
+      try {
+        outcome = await runPrecompiled(
+          contract,
+          signed.tx.data,
+          {
+            origin: signed.sender,
+            sender: signed.sender,
+            address: to,
+            blockNumber: context.number,
+            isStatic: false,
+            tables,
+            state,
+            crypto,
+            sm,
+            objects,
+            gas: new PrecompiledGasMeter(),
+            logger: log,
+          },
+          gasLimit,
+        )
+      } catch (err) {
+        tables.revert()
+        throw err
+      }
+      if (outcome.kind === 'ok') tables.commit()
+      else tables.revert()
+      if (outcome.kind === 'failed') {
+        log.debug('precompiled call failed', {
+          contract: contract.name,
+          code: outcome.code,
+          reason: outcome.message,
+        })
+        host.topLevelFailure = { code: outcome.code, message: outcome.message }
+      }
+      await tables.flush()
+      return receiptOf(precompiledExecResult(outcome, gasLimit), base, undefined)
+    }
+
+    function receiptOf(
+      exec: ExecResult,
+      base: bigint,
+      createdAddress: Address | undefined,
+    ): Receipt | Promise<Receipt> {
+      let status = statusOfEVMError(exec.exceptionError)
+      if (host.topLevelFailure !== undefined && status === TxStatus.RevertInstruction)
+        status = TxStatus.PrecompiledError
+      let used = base + exec.executionGasUsed
+      if (status === TxStatus.None) {
+        const refund = exec.gasRefund ?? 0n
+        used -= refund < used / refundQuotient ? refund : used / refundQuotient
+      }
+      const logs: Log[] = []
+      if (status === TxStatus.None && exec.logs !== undefined) {
+        for (const [address, topics, data] of exec.logs) logs.push({ address, topics, data })
+      }
+      const contract =
+        status === TxStatus.None && createdAddress !== undefined ? createdAddress : ZERO_ADDRESS
+      const receipt: Receipt = {
+        stateRoot: ZERO_HASH,
+        gasUsed: used,
+        contractAddress: contract,
+        logsBloom: logsBloom(logs, bloomHash),
+        status,
+        output: exec.returnValue,
+        remainGas: txGasLimit - used,
+        logs,
+      }
+      if (!perTxRoot) return receipt
+      return state.stateRoot().then((stateRoot) => ({ ...receipt, stateRoot }))
+    }
+  }
+
+  async function criticalKeys(
+    signed: SignedTransaction,
+    store: TableStore,
+  ): Promise<readonly string[] | undefined> {
+    const tx = signed.tx
+    if (tx.to === null) return undefined
+    const hex = bytesToHex(tx.to)
+    const precompiled = system.get(hex)
+    if (precompiled !== undefined) return precompiledParallelTag(precompiled, tx.data, crypto)
+    const selector = selectorOfCallData(tx.data)
+    if (selector === undefined) return undefined
+    const registered = await readParallelFunction(new TableOverlay(store, { logger: log }), tx.to, selector)
+    if (registered === undefined) return undefined
+    let args: readonly unknown[]
+    try {
+      const sig = parseSignature(registered.functionName)
+      args = decodeValues(sig.inputs, tx.data.subarray(4))
+    } catch {
+      return undefined
+    }
+    if (registered.criticalSize > args.length) return undefined
+    return args.slice(0, registered.criticalSize).map((a) => `${criticalText(a)}${hex}`)
+  }
+
+  return { execute, criticalKeys }
+}
+
+function criticalText(value: unknown): string {
+  if (typeof value === 'string')
+    return value.startsWith('0x') && value.length === 42 ? value.slice(2).toLowerCase() : value
+  return String(value)
+}

@@ -1,0 +1,156 @@
+import type { Entry } from '@consortia/interface'
+import { PrecompiledCode, USER_TABLE_PREFIX } from '../codes.js'
+import { type PrecompiledCallContext, type PrecompiledContract, PrecompiledGas } from '../precompiled.js'
+
+/** The DagTransfer table (`u_dag_transfer`, FISCO ≥ 2.2): key `user_name`, field `user_balance`. */
+export const DAG_TRANSFER_TABLE = `${USER_TABLE_PREFIX}dag_transfer`
+const U256_MAX = (1n << 256n) - 1n
+
+async function openDagTable(ctx: PrecompiledCallContext): Promise<string> {
+  ctx.gas.charge(PrecompiledGas.openTable)
+  if ((await ctx.tables.tableInfo(DAG_TRANSFER_TABLE)) === undefined) {
+    await ctx.tables.createTable({
+      name: DAG_TRANSFER_TABLE,
+      keyField: 'user_name',
+      valueFields: ['user_balance'],
+    })
+    ctx.gas.charge(PrecompiledGas.createTable)
+  }
+  return DAG_TRANSFER_TABLE
+}
+
+async function balanceOf(
+  ctx: PrecompiledCallContext,
+  table: string,
+  user: string,
+): Promise<bigint | undefined> {
+  const rows = await ctx.tables.select(table, user)
+  ctx.gas.charge(PrecompiledGas.select, rows.length)
+  const row: Entry | undefined = rows[0]
+  if (row === undefined) return undefined
+  const raw = row.user_balance ?? '0'
+  return /^\d+$/.test(raw) ? BigInt(raw) : 0n
+}
+
+async function writeBalance(
+  ctx: PrecompiledCallContext,
+  table: string,
+  user: string,
+  balance: bigint,
+  exists: boolean,
+) {
+  const entry = { user_name: user, user_balance: balance.toString() }
+  if (exists) {
+    await ctx.tables.update(table, user, entry)
+    ctx.gas.charge(PrecompiledGas.update)
+  } else {
+    await ctx.tables.insert(table, user, entry)
+    ctx.gas.charge(PrecompiledGas.insert)
+  }
+}
+
+const code = (c: number) => [BigInt(c)]
+const tagOne = (args: readonly unknown[]) => (String(args[0]) === '' ? [] : [String(args[0])])
+
+/**
+ * DagTransferPrecompiled (0x5002), the parallel transfer benchmark contract: user balances
+ * in `u_dag_transfer`; every method returns a FISCO code (0 or -514xx). Parallel tags are
+ * the user names a call touches.
+ */
+export const dagTransferPrecompiled: PrecompiledContract = {
+  name: 'DagTransfer',
+  methods: [
+    {
+      signature: 'userAdd(string,uint256)',
+      returns: 'int256',
+      writes: true,
+      parallelTag: tagOne,
+      async call(args, ctx) {
+        const user = String(args[0])
+        if (user === '') return code(PrecompiledCode.InvalidUserName)
+        const table = await openDagTable(ctx)
+        if ((await balanceOf(ctx, table, user)) !== undefined) return code(PrecompiledCode.UserAlreadyExist)
+        await writeBalance(ctx, table, user, args[1] as bigint, false)
+        return code(0)
+      },
+    },
+    {
+      signature: 'userSave(string,uint256)',
+      returns: 'int256',
+      writes: true,
+      parallelTag: tagOne,
+      async call(args, ctx) {
+        const user = String(args[0])
+        const amount = args[1] as bigint
+        if (user === '') return code(PrecompiledCode.InvalidUserName)
+        if (amount === 0n) return code(PrecompiledCode.InvalidAmount)
+        const table = await openDagTable(ctx)
+        const balance = await balanceOf(ctx, table, user)
+        if (balance === undefined) {
+          await writeBalance(ctx, table, user, amount, false)
+          return code(0)
+        }
+        if (balance + amount > U256_MAX) return code(PrecompiledCode.BalanceOverflow)
+        await writeBalance(ctx, table, user, balance + amount, true)
+        return code(0)
+      },
+    },
+    {
+      signature: 'userDraw(string,uint256)',
+      returns: 'int256',
+      writes: true,
+      parallelTag: tagOne,
+      async call(args, ctx) {
+        const user = String(args[0])
+        const amount = args[1] as bigint
+        if (user === '') return code(PrecompiledCode.InvalidUserName)
+        if (amount === 0n) return code(PrecompiledCode.InvalidAmount)
+        const table = await openDagTable(ctx)
+        const balance = await balanceOf(ctx, table, user)
+        if (balance === undefined) return code(PrecompiledCode.UserNotExist)
+        if (balance < amount) return code(PrecompiledCode.InsufficientBalance)
+        await writeBalance(ctx, table, user, balance - amount, true)
+        return code(0)
+      },
+    },
+    {
+      signature: 'userBalance(string)',
+      returns: 'int256,uint256',
+      async call(args, ctx) {
+        const user = String(args[0])
+        if (user === '') return [BigInt(PrecompiledCode.InvalidUserName), 0n]
+        const table = await openDagTable(ctx)
+        const balance = await balanceOf(ctx, table, user)
+        if (balance === undefined) return [BigInt(PrecompiledCode.UserNotExist), 0n]
+        return [0n, balance]
+      },
+    },
+    {
+      signature: 'userTransfer(string,string,uint256)',
+      returns: 'int256',
+      writes: true,
+      parallelTag: (args) => {
+        const from = String(args[0])
+        const to = String(args[1])
+        return from === '' || to === '' ? [] : [from, to]
+      },
+      async call(args, ctx) {
+        const from = String(args[0])
+        const to = String(args[1])
+        const amount = args[2] as bigint
+        if (from === '' || to === '') return code(PrecompiledCode.InvalidUserName)
+        if (amount === 0n) return code(PrecompiledCode.InvalidAmount)
+        if (from === to) return code(0)
+        const table = await openDagTable(ctx)
+        const fromBalance = await balanceOf(ctx, table, from)
+        if (fromBalance === undefined) return code(PrecompiledCode.UserNotExist)
+        if (fromBalance < amount) return code(PrecompiledCode.InsufficientBalance)
+        const toBalance = await balanceOf(ctx, table, to)
+        if ((toBalance ?? 0n) + amount > U256_MAX) return code(PrecompiledCode.BalanceOverflow)
+        await writeBalance(ctx, table, from, fromBalance - amount, true)
+        await writeBalance(ctx, table, to, (toBalance ?? 0n) + amount, toBalance !== undefined)
+        return code(0)
+      },
+    },
+  ],
+}

@@ -1,0 +1,328 @@
+import type { Condition, Entry, Logger, Table, TableInfo, TableStore } from '@consortia/interface'
+import { silentLogger } from '@consortia/interface'
+import { PrecompiledCode } from './codes.js'
+import { entryMatches, selectRows } from './condition.js'
+import { executorError } from './errors.js'
+
+/** Default bound on the (table, key) row lists kept in memory between flushes. */
+export const OVERLAY_CACHED_KEYS_MAX = 200_000
+
+type Op =
+  | { readonly kind: 'create'; readonly info: TableInfo }
+  | {
+      readonly kind: 'insert'
+      readonly table: string
+      readonly key: string
+      readonly entry: Entry
+      readonly count: number
+    }
+  | {
+      readonly kind: 'update'
+      readonly table: string
+      readonly key: string
+      readonly entry: Entry
+      readonly condition: Condition | undefined
+      readonly count: number
+    }
+  | {
+      readonly kind: 'remove'
+      readonly table: string
+      readonly key: string
+      readonly condition: Condition | undefined
+      readonly count: number
+    }
+
+type Undo =
+  | {
+      readonly kind: 'rows'
+      readonly table: string
+      readonly key: string
+      readonly previous: readonly Entry[] | undefined
+    }
+  | { readonly kind: 'info'; readonly name: string; readonly previous: TableInfo | null | undefined }
+
+/** Options of a `TableOverlay`. */
+export interface TableOverlayInit {
+  /** Bound on cached (table, key) row lists; the cache is dropped at a flush once it is exceeded. */
+  readonly cachedKeysMax?: number
+  readonly logger?: Logger
+}
+
+/**
+ * A write-back layer over a `TableStore` with nested savepoints, as FISCO's
+ * `MemoryTableFactory::savepoint/rollback`: precompiles read and write rows here, a failed
+ * call frame reverts its writes, and `flush` replays the surviving writes, in order, on the
+ * underlying store. Rows are loaded per (table, key) on first use and kept until the cache
+ * bound is passed, so repeated reads of one key in a block cost one store read.
+ */
+export class TableOverlay {
+  private readonly base: TableStore
+  private readonly infos = new Map<string, TableInfo | null>()
+  private readonly baseTables = new Map<string, Table>()
+  private readonly rows = new RowCache()
+  private ops: Op[] = []
+  private readonly undo: Undo[] = []
+  private readonly marks: { undo: number; ops: number }[] = []
+  private readonly cachedKeysMax: number
+  private readonly log: Logger
+
+  constructor(base: TableStore, init: TableOverlayInit = {}) {
+    this.base = base
+    this.cachedKeysMax = init.cachedKeysMax ?? OVERLAY_CACHED_KEYS_MAX
+    if (!Number.isInteger(this.cachedKeysMax) || this.cachedKeysMax < 1) {
+      throw executorError('INVALID_ARGUMENT', `expected cachedKeysMax ≥ 1, got ${this.cachedKeysMax}`)
+    }
+    this.log = init.logger ?? silentLogger
+  }
+
+  /** Number of (table, key) row lists held in memory. */
+  get cachedKeys(): number {
+    return this.rows.size
+  }
+
+  /** Nesting depth of open savepoints. */
+  get depth(): number {
+    return this.marks.length
+  }
+
+  /** Writes not yet replayed on the underlying store. */
+  get pendingOps(): number {
+    return this.ops.length
+  }
+
+  /**
+   * The schema of `name` if the overlay already knows it without a store read: the schema,
+   * `null` when the table is known not to exist, `undefined` when it has not been looked up.
+   */
+  cachedInfo(name: string): TableInfo | null | undefined {
+    return this.infos.get(name)
+  }
+
+  /** The schema of `name`, or undefined when the table does not exist. */
+  async tableInfo(name: string): Promise<TableInfo | undefined> {
+    const known = this.infos.get(name)
+    if (known !== undefined) return known ?? undefined
+    const table = await this.base.openTable(name)
+    if (table === undefined) {
+      this.infos.set(name, null)
+      return undefined
+    }
+    this.baseTables.set(name, table)
+    this.infos.set(name, table.info)
+    return table.info
+  }
+
+  /** Creates a table; 0 on success, `-50001` when it exists. */
+  async createTable(info: TableInfo): Promise<number> {
+    if ((await this.tableInfo(info.name)) !== undefined) return PrecompiledCode.TableNameAlreadyExists
+    const frozen: TableInfo = Object.freeze({
+      name: info.name,
+      keyField: info.keyField,
+      valueFields: Object.freeze([...info.valueFields]),
+    })
+    this.recordInfo(info.name)
+    this.infos.set(info.name, frozen)
+    this.ops.push({ kind: 'create', info: frozen })
+    return 0
+  }
+
+  /** Rows of `key` that satisfy `condition`. Throws when the table does not exist. */
+  async select(table: string, key: string, condition?: Condition): Promise<Entry[]> {
+    const rows = this.rows.get(table, key) ?? (await this.loadRows(table, key))
+    return selectRows(rows, condition)
+  }
+
+  /** Inserts one row (the key field is set to `key`); returns 1, or `-50008` for an unknown field. */
+  async insert(table: string, key: string, entry: Entry): Promise<number> {
+    const info = this.infos.get(table) || (await this.requireInfo(table))
+    if (!fieldsValid(info, entry)) return PrecompiledCode.TableInvalidField
+    const rows = this.rows.get(table, key) ?? (await this.loadRows(table, key))
+    const row = Object.freeze({ ...entry, [info.keyField]: key })
+    this.setRows(table, key, [...rows, row])
+    this.ops.push({ kind: 'insert', table, key, entry: Object.freeze({ ...entry }), count: 1 })
+    return 1
+  }
+
+  /**
+   * Sets the fields of `entryIn` on every row of `key` matching `condition`; returns the row
+   * count, or -51503 when the entry changes the key field.
+   */
+  async update(table: string, key: string, entryIn: Entry, condition?: Condition): Promise<number> {
+    const info = this.infos.get(table) || (await this.requireInfo(table))
+    if (!fieldsValid(info, entryIn)) return PrecompiledCode.TableInvalidField
+    let entry = entryIn
+    if (info.keyField in entryIn) {
+      // The key field may be restated but not changed (AMDB refuses it: -51503).
+      if (entryIn[info.keyField] !== key) return PrecompiledCode.InvalidUpdateTableKey
+      const { [info.keyField]: _key, ...rest } = entryIn
+      entry = rest
+    }
+    const rows = this.rows.get(table, key) ?? (await this.loadRows(table, key))
+    let count = 0
+    const next = rows.map((r) => {
+      if (!entryMatches(r, condition)) return r
+      count++
+      return Object.freeze({ ...r, ...entry })
+    })
+    if (count > 0) this.setRows(table, key, next)
+    this.ops.push({ kind: 'update', table, key, entry: Object.freeze({ ...entry }), condition, count })
+    return count
+  }
+
+  /** Removes the rows of `key` matching `condition`; returns the row count. */
+  async remove(table: string, key: string, condition?: Condition): Promise<number> {
+    if (!this.infos.get(table)) await this.requireInfo(table)
+    const rows = this.rows.get(table, key) ?? (await this.loadRows(table, key))
+    const next = rows.filter((r) => !entryMatches(r, condition))
+    const count = rows.length - next.length
+    if (count > 0) this.setRows(table, key, next)
+    this.ops.push({ kind: 'remove', table, key, condition, count })
+    return count
+  }
+
+  /** Opens a savepoint. */
+  checkpoint(): void {
+    this.marks.push({ undo: this.undo.length, ops: this.ops.length })
+  }
+
+  /** Keeps the writes since the last savepoint (they join the enclosing one). */
+  commit(): void {
+    if (this.marks.pop() === undefined)
+      throw executorError('INVARIANT_VIOLATED', 'table overlay commit without checkpoint')
+    if (this.marks.length === 0) this.undo.length = 0
+  }
+
+  /** Drops the writes since the last savepoint. */
+  revert(): void {
+    const mark = this.marks.pop()
+    if (mark === undefined)
+      throw executorError('INVARIANT_VIOLATED', 'table overlay revert without checkpoint')
+    for (let i = this.undo.length - 1; i >= mark.undo; i--) {
+      const u = this.undo[i] as Undo
+      if (u.kind === 'rows') {
+        if (u.previous === undefined) this.rows.delete(u.table, u.key)
+        else this.rows.set(u.table, u.key, u.previous)
+      } else if (u.previous === undefined) this.infos.delete(u.name)
+      else this.infos.set(u.name, u.previous)
+    }
+    this.undo.length = mark.undo
+    this.ops.length = mark.ops
+  }
+
+  /**
+   * Replays the pending writes on the underlying store, in order, and checks that the store
+   * affected the same number of rows as the overlay did. Only at depth 0.
+   */
+  async flush(): Promise<void> {
+    if (this.marks.length !== 0)
+      throw executorError('INVARIANT_VIOLATED', 'table overlay flush inside a savepoint')
+    const ops = this.ops
+    this.ops = []
+    for (const op of ops) {
+      if (op.kind === 'create') {
+        const rc = await this.base.createTable(op.info)
+        if (rc !== 0) throw replayMismatch(op.info.name, 'create', 0, rc)
+        continue
+      }
+      const table = this.baseTables.get(op.table) ?? (await this.baseTable(op.table))
+      let rc: number
+      if (op.kind === 'insert') rc = await table.insert(op.key, op.entry)
+      else if (op.kind === 'update') rc = await table.update(op.key, op.entry, op.condition)
+      else rc = await table.remove(op.key, op.condition)
+      if (rc !== op.count) throw replayMismatch(op.table, op.kind, op.count, rc)
+    }
+    if (this.rows.size > this.cachedKeysMax) {
+      this.log.debug('table overlay cache dropped', {
+        cachedKeys: this.rows.size,
+        cachedKeysMax: this.cachedKeysMax,
+      })
+      this.rows.clear()
+    }
+  }
+
+  private async baseTable(name: string): Promise<Table> {
+    let table = this.baseTables.get(name)
+    if (table === undefined) {
+      table = await this.base.openTable(name)
+      if (table === undefined)
+        throw executorError('TABLE_REPLAY_MISMATCH', `table ${name} vanished from the store`)
+      this.baseTables.set(name, table)
+    }
+    return table
+  }
+
+  private async requireInfo(name: string): Promise<TableInfo> {
+    const info = await this.tableInfo(name)
+    if (info === undefined)
+      throw executorError('INVALID_ARGUMENT', `table ${name} does not exist`, { table: name })
+    return info
+  }
+
+  private async loadRows(table: string, key: string): Promise<readonly Entry[]> {
+    const cached = this.rows.get(table, key)
+    if (cached !== undefined) return cached
+    await this.requireInfo(table)
+    // A table created in this overlay and not yet flushed has no rows in the store.
+    const pending = this.ops.some((op) => op.kind === 'create' && op.info.name === table)
+    const loaded = pending
+      ? []
+      : (await (await this.baseTable(table)).select(key)).map((e) => Object.freeze({ ...e }))
+    this.rows.set(table, key, loaded)
+    return loaded
+  }
+
+  private setRows(table: string, key: string, next: readonly Entry[]): void {
+    if (this.marks.length > 0)
+      this.undo.push({ kind: 'rows', table, key, previous: this.rows.get(table, key) })
+    this.rows.set(table, key, next)
+  }
+
+  private recordInfo(name: string): void {
+    if (this.marks.length > 0) this.undo.push({ kind: 'info', name, previous: this.infos.get(name) })
+  }
+}
+
+/** Row lists by table, then key (no composite string keys to build on every access). */
+class RowCache {
+  private readonly byTable = new Map<string, Map<string, readonly Entry[]>>()
+  /** Number of (table, key) lists held. */
+  size = 0
+
+  get(table: string, key: string): readonly Entry[] | undefined {
+    return this.byTable.get(table)?.get(key)
+  }
+
+  set(table: string, key: string, rows: readonly Entry[]): void {
+    let keys = this.byTable.get(table)
+    if (keys === undefined) {
+      keys = new Map()
+      this.byTable.set(table, keys)
+    }
+    if (!keys.has(key)) this.size++
+    keys.set(key, rows)
+  }
+
+  delete(table: string, key: string): void {
+    if (this.byTable.get(table)?.delete(key) === true) this.size--
+  }
+
+  clear(): void {
+    this.byTable.clear()
+    this.size = 0
+  }
+}
+
+function fieldsValid(info: TableInfo, entry: Entry): boolean {
+  for (const field of Object.keys(entry)) {
+    if (field !== info.keyField && !info.valueFields.includes(field)) return false
+  }
+  return true
+}
+
+function replayMismatch(table: string, op: string, expected: number, got: number) {
+  return executorError(
+    'TABLE_REPLAY_MISMATCH',
+    `table store ${op} on ${table} affected ${got} rows, overlay expected ${expected}`,
+    { table, op, expected, got },
+  )
+}
