@@ -12,6 +12,15 @@
  */
 export { compareBytes } from './bytes.js'
 export { createManualClock, type ManualClock } from './clock.js'
+export {
+  type DataDrivenCase,
+  type DataDrivenMismatch,
+  dataDrivenBool,
+  dataDrivenNumber,
+  parseDataDriven,
+  parseDataDrivenArgs,
+  runDataDrivenFile,
+} from './datadriven.js'
 export { kvStoreComplianceSuite } from './kv-suite.js'
 export {
   createMemoryKvStore,

@@ -1,61 +1,14 @@
 // A datadriven runner in the style of etcd-io/raft's testdata: each file is a sequence of
 // `command args` / `----` / expected output / blank line. REWRITE=1 rewrites the expected
 // output from the actual one (review the diff before keeping it).
-import { readFileSync, writeFileSync } from 'node:fs'
+import {
+  parseDataDrivenArgs as args,
+  dataDrivenBool as bool,
+  type DataDrivenMismatch,
+  dataDrivenNumber as num,
+  runDataDrivenFile,
+} from '@consortia/testkit'
 import { type Cluster, createCluster, type Envelope, logLine, statusLines } from './cluster.js'
-
-interface ScriptCase {
-  command: string
-  expected: string
-  line: number
-}
-
-function parseScript(text: string): { header: string; cases: ScriptCase[] } {
-  const lines = text.split('\n')
-  const cases: ScriptCase[] = []
-  const headerLines: string[] = []
-  let i = 0
-  while (i < lines.length && (lines[i]!.startsWith('#') || lines[i]!.trim() === ''))
-    headerLines.push(lines[i++]!)
-  while (i < lines.length) {
-    if (lines[i]!.trim() === '') {
-      i++
-      continue
-    }
-    const start = i
-    const cmd: string[] = []
-    while (i < lines.length && lines[i] !== '----') cmd.push(lines[i++]!)
-    if (i >= lines.length) throw new Error(`line ${start + 1}: command without ---- separator`)
-    i++
-    const out: string[] = []
-    while (i < lines.length && lines[i]!.trim() !== '') out.push(lines[i++]!)
-    cases.push({ command: cmd.join('\n'), expected: out.join('\n'), line: start + 1 })
-  }
-  return { header: headerLines.join('\n'), cases }
-}
-
-function args(parts: string[]): Map<string, string> {
-  const m = new Map<string, string>()
-  for (const p of parts) {
-    const [k, v] = p.split('=')
-    m.set(k!, v ?? 'true')
-  }
-  return m
-}
-
-function num(a: Map<string, string>, key: string, fallback?: number): number {
-  const v = a.get(key)
-  if (v === undefined) {
-    if (fallback === undefined) throw new Error(`missing argument ${key}`)
-    return fallback
-  }
-  return Number(v)
-}
-
-function bool(a: Map<string, string>, key: string, fallback: boolean): boolean {
-  const v = a.get(key)
-  return v === undefined ? fallback : v === 'true'
-}
 
 function matcher(a: Map<string, string>): (e: Envelope) => boolean {
   const from = a.get('from')
@@ -180,21 +133,7 @@ function out(lines: string[]): string {
 }
 
 /** Run a script file; returns mismatches (and rewrites the file when `rewrite`). */
-export function runScriptFile(
-  path: string,
-  rewrite: boolean,
-): { line: number; command: string; expected: string; actual: string }[] {
-  const text = readFileSync(path, 'utf8')
-  const { header, cases } = parseScript(text)
+export function runScriptFile(path: string, rewrite: boolean): DataDrivenMismatch[] {
   const state: { cluster: Cluster | undefined } = { cluster: undefined }
-  const mismatches: { line: number; command: string; expected: string; actual: string }[] = []
-  const rewritten: string[] = [header.trimEnd(), '']
-  for (const tc of cases) {
-    const actual = runCommand(state, tc.command)
-    if (actual !== tc.expected)
-      mismatches.push({ line: tc.line, command: tc.command, expected: tc.expected, actual })
-    rewritten.push(tc.command, '----', actual, '')
-  }
-  if (rewrite) writeFileSync(path, `${rewritten.join('\n').trimEnd()}\n`)
-  return rewrite ? [] : mismatches
+  return runDataDrivenFile(path, (command) => runCommand(state, command), { rewrite })
 }
