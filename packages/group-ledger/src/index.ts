@@ -4,8 +4,11 @@
  * with FISCO status codes, the sliding nonce window of the last 1000 blocks, count, memory and
  * per-sender limits, expiry, batch signer recovery on a worker pool, arrival-ordered sealing,
  * commit handling, and an optional KvStore journal so accepted transactions survive a crash.
- * The sealer, consensus driver, block sync and GroupManager will live in sibling folders and
- * talk to the pool through `fetchForSealing`, `markSealed`, `onBlockCommitted` and events.
+ * The ledger (`ledger/`) holds the block store (blocks, indexes and receipts in FISCO's system
+ * tables, committed in the same AMDB change set as the block's state) and the consensus driver:
+ * the host loop around any `ConsensusEngine` (persist → send → commit → advance → verify →
+ * propose), with PBFT and Raft wired by `pbftEngineFactory` and `raftEngineFactory`. Block sync
+ * and the GroupManager will live in sibling folders.
  *
  * @example
  * ```ts
@@ -17,6 +20,16 @@
  * const pool = await createTxPool({ groupId: 1 }, { suite, chain, nonceWindow: new NonceWindow() })
  * const result = await pool.submit(raw) // { ok: true, hash, sender } or { ok: false, status: 15, reason: 'NONCE_IN_POOL', ... }
  * const block = pool.fetchForSealing({ txCountMax: 1000 })
+ *
+ * // The ledger around it (see README "Ledger"):
+ * await writeGenesis(amdb, suite, { sealerList, timestamp })
+ * const store = await openBlockStore({ amdb, suite })
+ * const driver = await createConsensusDriver({
+ *   groupId: 1, engine: pbftEngineFactory({ suite, privateKey }), executor, amdb, store, pool,
+ *   nonceWindow, transport, suite, privateKey, consensusStore, clock,
+ * })
  * ```
  */
+
+export * from './ledger/index.js'
 export * from './txpool/index.js'

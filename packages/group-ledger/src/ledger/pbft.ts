@@ -1,0 +1,52 @@
+import { createPBFTEngine, type PBFTMessage, type PBFTPersistedState } from '@consortia/consensus-pbft'
+import type { Bytes, CryptoSuite, Logger } from '@consortia/interface'
+import type { BlockProposal, EngineFactory } from './driver.js'
+
+/** Options of `pbftEngineFactory`. */
+export interface PBFTEngineFactoryInit {
+  readonly suite: CryptoSuite
+  /** This node's private key (signs Sign and Commit votes). */
+  readonly privateKey: Bytes
+  /** Base view timeout in driver ticks (FISCO: 3 s; with 100 ms ticks, 30). */
+  readonly viewTimeoutTicks?: number
+  readonly logger?: Logger
+}
+
+/**
+ * Wires `@consortia/consensus-pbft` for `createConsensusDriver`: votes signed with the node key,
+ * verified against the sealer list in force, verdicts as PBFT `verdict` messages, sealer
+ * changes through `setSealers`. Commit certificates become the blocks' signature lists.
+ */
+export function pbftEngineFactory(
+  init: PBFTEngineFactoryInit,
+): EngineFactory<PBFTMessage<BlockProposal>, PBFTPersistedState<BlockProposal>> {
+  const { suite, privateKey } = init
+  return (restore, sealers) => {
+    const engine = createPBFTEngine<BlockProposal>(
+      {
+        sealerCount: restore.sealerList.length,
+        selfIndex: restore.selfIndex,
+        head: restore.head,
+        ...(restore.state === undefined ? {} : { state: restore.state }),
+        committed: restore.committed,
+        ...(init.viewTimeoutTicks === undefined ? {} : { viewTimeoutTicks: init.viewTimeoutTicks }),
+      },
+      {
+        sign: (digest) => suite.sign(digest, privateKey),
+        verify: (index, digest, signature) => {
+          const key = sealers()[index]
+          return key !== undefined && suite.verify(digest, signature, key)
+        },
+        hash: (data) => suite.hash(data),
+        ...(init.logger === undefined ? {} : { logger: init.logger }),
+      },
+    )
+    return {
+      engine,
+      proposeEmptyBlocks: true,
+      verdict: (block, valid) => ({ type: 'verdict', height: block.number, hash: block.hash, valid }),
+      setSealers: (height, sealerList, selfIndex) =>
+        engine.setSealers(height, { sealerCount: sealerList.length, selfIndex }),
+    }
+  }
+}
