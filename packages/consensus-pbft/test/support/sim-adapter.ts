@@ -1,95 +1,31 @@
 // PBFT plugged into the @consortia/testkit simulator, plus PBFT-specific byzantine
 // behaviours. Test and bench support only.
 import type { OutboundMessage } from '@consortia/interface'
+import type { SimByzantine, SimByzantineContext, SimEngineAdapter } from '@consortia/testkit'
 import {
-  type SimByzantine,
-  type SimByzantineContext,
-  type SimEngineAdapter,
-  type SimPayload,
-  signatureQuorumInvariant,
-} from '@consortia/testkit'
-import {
-  commitPreimage,
-  createPBFTEngine,
-  type PBFTEngine,
-  type PBFTMessage,
-  type PBFTPersistedState,
-  pbftFaultTolerance,
-  pbftQuorum,
-  signPreimage,
-} from '../../src/index.js'
+  describePBFTMessage,
+  type PBFTSimAdapterInit,
+  pbftSimAdapter,
+  type SimPBFTEngine,
+  type SimPBFTMessage,
+  type SimPBFTState,
+} from '@consortia/testkit/compare'
+import { commitPreimage, signPreimage } from '../../src/index.js'
 
-export type SimPBFTMessage = PBFTMessage<SimPayload>
-export type SimPBFTState = PBFTPersistedState<SimPayload>
-export type SimPBFTEngine = PBFTEngine<SimPayload>
+export type { SimPBFTEngine, SimPBFTMessage, SimPBFTState }
 
-/** Simulation timing: a tick is ~100 ms; base view timeout 2 s; timeouts grow to 1.5^4. */
-export const SIM_VIEW_TIMEOUT_TICKS = 20
-export const SIM_CHANGE_CYCLE_MAX = 4
-/** Committed blocks each simulated engine keeps to serve sync. */
-export const SIM_COMMITTED_CACHE_MAX = 512
-
-export interface PBFTAdapterInit {
-  viewTimeoutTicks?: number
-  changeCycleMax?: number
-}
-
-/** The PBFT engine as a simulator plug-in, with the n−f signature certificate invariant. */
+/**
+ * The PBFT engine as a simulator plug-in (the testkit's adapter), with rounds counted as views
+ * so the simulator checks liveness within f+2 view changes after a heal.
+ */
 export function pbftAdapter(
-  init: PBFTAdapterInit = {},
+  init: Omit<PBFTSimAdapterInit, 'rounds'> = {},
 ): SimEngineAdapter<SimPBFTMessage, SimPBFTState, SimPBFTEngine> {
-  const base = init.viewTimeoutTicks ?? SIM_VIEW_TIMEOUT_TICKS
-  const cycleMax = init.changeCycleMax ?? SIM_CHANGE_CYCLE_MAX
-  const longestTimeout = Math.floor(base * 1.5 ** cycleMax)
-  return {
-    name: 'pbft',
-    create: (ctx) =>
-      createPBFTEngine<SimPayload>(
-        {
-          sealerCount: ctx.sealerCount,
-          selfIndex: ctx.index,
-          head: ctx.head,
-          committed: ctx.chain.slice(-SIM_COMMITTED_CACHE_MAX),
-          ...(ctx.persisted === undefined ? {} : { state: ctx.persisted }),
-          viewTimeoutTicks: base,
-          changeCycleMax: cycleMax,
-          committedCacheMax: SIM_COMMITTED_CACHE_MAX,
-        },
-        ctx.crypto,
-      ),
-    verdict: (block, valid) => ({ type: 'verdict', height: block.number, hash: block.hash, valid }),
-    round: (engine) => Math.max(engine.status().view, engine.status().toView),
-    roundBudgetAfterHeal: (n) => pbftFaultTolerance(n) + 2,
-    // f+2 view changes at the longest timeout, plus time to sync a lagging node.
-    livenessTicks: (n) => (pbftFaultTolerance(n) + 3) * longestTimeout + 200,
-    invariants: [
-      signatureQuorumInvariant({
-        quorum: pbftQuorum,
-        digest: (c, hash) => hash(commitPreimage(c.block.number, c.view ?? -1, c.block.hash)),
-      }),
-    ],
-    describe: describeMessage,
-  }
+  return pbftSimAdapter({ ...init, rounds: 'views' })
 }
 
 /** One-line description of a PBFT message (traces, scripted tests). */
-export function describeMessage(m: SimPBFTMessage): string {
-  switch (m.type) {
-    case 'prepare':
-      return `prepare h=${m.height} v=${m.view} txs=${m.block.txCount}${m.justification ? ` just=v${m.justification.view}` : ''}`
-    case 'sign':
-    case 'commit':
-      return `${m.type} h=${m.height} v=${m.view}`
-    case 'view-change':
-      return `view-change h=${m.height} to=${m.toView}${m.prepared ? ` prepared=v${m.prepared.view}` : ''}`
-    case 'sync-request':
-      return `sync-request h=${m.height}`
-    case 'sync-response':
-      return `sync-response ${m.blocks.map((b) => b.block.number).join(',')}`
-    case 'verdict':
-      return `verdict h=${m.height} ${m.valid ? 'valid' : 'invalid'}`
-  }
-}
+export const describeMessage = describePBFTMessage
 
 type Ctx = SimByzantineContext<SimPBFTMessage>
 type Behaviour = SimByzantine<SimPBFTMessage>

@@ -21,11 +21,19 @@ export type SimPBFTEngine = PBFTEngine<SimPayload>
 export const SIM_PBFT_VIEW_TIMEOUT_TICKS = 20
 /** Cap of PBFT's timeout exponent in the simulator (timeouts grow to 1.5^4). */
 export const SIM_PBFT_CHANGE_CYCLE_MAX = 4
+/** Committed blocks each simulated engine keeps (and is given back on restart) to serve sync. */
+export const SIM_PBFT_COMMITTED_CACHE_MAX = 512
 
 /** Options of `pbftSimAdapter`. */
 export interface PBFTSimAdapterInit {
   readonly viewTimeoutTicks?: number
   readonly changeCycleMax?: number
+  /**
+   * What a round is: `view-changes` (default) counts view changes, so comparisons set them
+   * against Raft elections; `views` is the highest view entered or requested, with the
+   * liveness budget of f+2 view changes after a heal that the engine's own tests check.
+   */
+  readonly rounds?: 'view-changes' | 'views'
 }
 
 /**
@@ -46,15 +54,21 @@ export function pbftSimAdapter(
           sealerCount: ctx.sealerCount,
           selfIndex: ctx.index,
           head: ctx.head,
+          committed: ctx.chain.slice(-SIM_PBFT_COMMITTED_CACHE_MAX),
           ...(ctx.persisted === undefined ? {} : { state: ctx.persisted }),
           viewTimeoutTicks: base,
           changeCycleMax: cycleMax,
-          committedCacheMax: 512,
+          committedCacheMax: SIM_PBFT_COMMITTED_CACHE_MAX,
         },
         ctx.crypto,
       ),
     verdict: (block, valid) => ({ type: 'verdict', height: block.number, hash: block.hash, valid }),
-    round: (engine) => engine.status().viewChanges,
+    ...(init.rounds === 'views'
+      ? {
+          round: (engine: SimPBFTEngine) => Math.max(engine.status().view, engine.status().toView),
+          roundBudgetAfterHeal: (n: number) => pbftFaultTolerance(n) + 2,
+        }
+      : { round: (engine: SimPBFTEngine) => engine.status().viewChanges }),
     livenessTicks: (n) => (pbftFaultTolerance(n) + 3) * longestTimeout + 200,
     invariants: [
       signatureQuorumInvariant({
@@ -62,5 +76,25 @@ export function pbftSimAdapter(
         digest: (c, hash) => hash(commitPreimage(c.block.number, c.view ?? -1, c.block.hash)),
       }),
     ],
+    describe: describePBFTMessage,
+  }
+}
+
+/** One-line description of a PBFT message (traces, scripted tests). */
+export function describePBFTMessage(m: SimPBFTMessage): string {
+  switch (m.type) {
+    case 'prepare':
+      return `prepare h=${m.height} v=${m.view} txs=${m.block.txCount}${m.justification ? ` just=v${m.justification.view}` : ''}`
+    case 'sign':
+    case 'commit':
+      return `${m.type} h=${m.height} v=${m.view}`
+    case 'view-change':
+      return `view-change h=${m.height} to=${m.toView}${m.prepared ? ` prepared=v${m.prepared.view}` : ''}`
+    case 'sync-request':
+      return `sync-request h=${m.height}`
+    case 'sync-response':
+      return `sync-response ${m.blocks.map((b) => b.block.number).join(',')}`
+    case 'verdict':
+      return `verdict h=${m.height} ${m.valid ? 'valid' : 'invalid'}`
   }
 }
