@@ -30,6 +30,7 @@ import {
   mod,
 } from '../bytes.js'
 import {
+  checkParamInfo,
   framed,
   type MessageInput,
   messageBytes,
@@ -559,21 +560,7 @@ export function bbs04VerifyString(
   gpkInfo: string,
   paramInfo = BBS04_PARAM_INFO,
 ): boolean {
-  let params: unknown
-  try {
-    params = JSON.parse(paramInfo)
-  } catch (cause) {
-    throw privacyError('INVALID_ARGUMENT', 'paramInfo is not JSON', { field: 'paramInfo' }, { cause })
-  }
-  const expected = JSON.parse(BBS04_PARAM_INFO) as Record<string, string>
-  const given = params as Record<string, unknown>
-  if (
-    typeof given !== 'object' ||
-    given === null ||
-    Object.keys(expected).some((k) => given[k] !== expected[k])
-  ) {
-    throw privacyError('UNSUPPORTED', `paramInfo does not name ${BBS04_PARAM_INFO}`, { field: 'paramInfo' })
-  }
+  checkParamInfo(paramInfo, BBS04_PARAM_INFO)
   const publicKey = bbs04PublicKeyFromBytes(hexField(gpkInfo, 'gpkInfo'))
   return bbs04Verify(publicKey, message, bbs04SignatureFromBytes(hexField(signature, 'signature')))
 }

@@ -180,3 +180,22 @@ export function secpPointKey(point: SecpPoint): string {
 export function hashToSecpPoint(message: Bytes, dst: string): SecpPoint {
   return secp256k1_hasher.hashToCurve(message, { DST: dst }) as SecpPoint
 }
+
+/**
+ * Checks a FISCO-style `paramInfo` JSON against the scheme's own: every field of `expected`
+ * must be present with the same value. Malformed JSON is INVALID_ARGUMENT; other parameters
+ * are UNSUPPORTED.
+ */
+export function checkParamInfo(paramInfo: string, expected: string): void {
+  let params: unknown
+  try {
+    params = JSON.parse(paramInfo)
+  } catch (cause) {
+    throw privacyError('INVALID_ARGUMENT', 'paramInfo is not JSON', { field: 'paramInfo' }, { cause })
+  }
+  const want = JSON.parse(expected) as Record<string, string>
+  const given = params as Record<string, unknown>
+  if (typeof given !== 'object' || given === null || Object.keys(want).some((k) => given[k] !== want[k])) {
+    throw privacyError('UNSUPPORTED', `paramInfo does not name ${expected}`, { field: 'paramInfo' })
+  }
+}

@@ -21,6 +21,7 @@ import { secp256k1 } from '@noble/curves/secp256k1.js'
 import { sha256 } from '@noble/hashes/sha2.js'
 import { bigIntToBytes, bytesToHex, concatBytes, hexToBytes, mod } from '../bytes.js'
 import {
+  checkParamInfo,
   framed,
   hashToSecpPoint,
   type MessageInput,
@@ -374,20 +375,6 @@ export function lsagVerifyString(
   message: MessageInput,
   paramInfo = LSAG_PARAM_INFO,
 ): boolean {
-  let params: unknown
-  try {
-    params = JSON.parse(paramInfo)
-  } catch (cause) {
-    throw privacyError('INVALID_ARGUMENT', 'paramInfo is not JSON', { field: 'paramInfo' }, { cause })
-  }
-  const expected = JSON.parse(LSAG_PARAM_INFO) as Record<string, string>
-  const given = params as Record<string, unknown>
-  if (
-    typeof given !== 'object' ||
-    given === null ||
-    Object.keys(expected).some((k) => given[k] !== expected[k])
-  ) {
-    throw privacyError('UNSUPPORTED', `paramInfo does not name ${LSAG_PARAM_INFO}`, { field: 'paramInfo' })
-  }
+  checkParamInfo(paramInfo, LSAG_PARAM_INFO)
   return lsagVerify(message, lsagSignatureFromString(signature))
 }
