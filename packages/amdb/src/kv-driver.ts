@@ -1,5 +1,5 @@
 import { type Bytes, isChainError, type KvBatchOp, type KvStore, type TableInfo } from '@consortia/interface'
-import { createLevelKvStore, type LevelKvInit } from '@consortia/kv-level'
+import { createChecksumKvStore, createLevelKvStore, type LevelKvInit } from '@consortia/kv-level'
 import {
   applyRowOps,
   type BlockWrite,
@@ -77,7 +77,14 @@ export interface KvDriverInit {
 export async function createKvDriver(kv: KvStore, init: KvDriverInit = {}): Promise<StorageDriver> {
   const sync = init.sync ?? true
   const serial = createSerialQueue()
-  const rawHeight = await kv.get(HEIGHT_KEY)
+  let rawHeight: Bytes | undefined
+  try {
+    rawHeight = await kv.get(HEIGHT_KEY)
+  } catch (err) {
+    if (isChainError(err, 'KV_CORRUPT'))
+      throw amdbError({ code: 'CORRUPT_DATA' }, 'stored block height fails its checksum', err)
+    throw err
+  }
   let height = rawHeight === undefined ? -1 : Number(Buffer.from(rawHeight).toString('latin1'))
   if (!Number.isSafeInteger(height) || height < -1) {
     throw amdbError({ code: 'CORRUPT_DATA' }, 'stored block height is not a number')
@@ -94,6 +101,8 @@ export async function createKvDriver(kv: KvStore, init: KvDriverInit = {}): Prom
     } catch (err) {
       if (isChainError(err, 'KV_CLOSED'))
         throw amdbError({ code: 'DRIVER_CLOSED', table }, `${name} driver: store is closed`, err)
+      if (isChainError(err, 'KV_CORRUPT'))
+        throw amdbError({ code: 'CORRUPT_DATA', table }, `${name} driver: ${what} read a corrupt value`, err)
       throw amdbError({ code: 'STORAGE_FAILURE', table }, `${name} driver: ${what} failed`, err)
     }
   }
@@ -199,6 +208,12 @@ export async function createKvDriver(kv: KvStore, init: KvDriverInit = {}): Prom
 export interface LevelDBDriverInit extends LevelKvInit {
   /** fsync each block commit (default true). */
   readonly sync?: boolean
+  /**
+   * Store a CRC-32 with every value (`createChecksumKvStore`) so a bit flipped on disk is refused
+   * as `CORRUPT_DATA` instead of read as a wrong row (default true). Must match how the directory
+   * was written.
+   */
+  readonly checksums?: boolean
 }
 
 /**
@@ -217,5 +232,8 @@ export async function createLevelDBDriver(init: LevelDBDriverInit): Promise<Stor
       err,
     )
   }
-  return createKvDriver(kv, { name: 'leveldb', sync: init.sync ?? true })
+  return createKvDriver(init.checksums === false ? kv : createChecksumKvStore(kv), {
+    name: 'leveldb',
+    sync: init.sync ?? true,
+  })
 }

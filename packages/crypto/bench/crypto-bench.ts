@@ -1,7 +1,10 @@
 /**
  * Crypto benchmarks: one run prints per-second figures and ratios.
  *
- *   cd packages/crypto && node --conditions=source --import tsx bench/crypto-bench.ts [--quick]
+ *   cd packages/crypto && node --conditions=source --import tsx bench/crypto-bench.ts [--quick] [--json]
+ *
+ * `--json` adds one last stdout line, `{"bench":"crypto","rows":[{group,name,perSecond,ratio}]}`,
+ * for the repository's `bench/run.ts`.
  */
 import { availableParallelism, cpus } from 'node:os'
 import { sm2 as smCrypto } from 'sm-crypto'
@@ -19,6 +22,7 @@ import {
 } from '../src/index.js'
 
 const quick = process.argv.includes('--quick')
+const json = process.argv.includes('--json')
 const budgetMs = quick ? 300 : 1500
 
 /** Operations per second of `fn`, run for about `budgetMs` after a short warm-up. */
@@ -185,3 +189,7 @@ console.log('| group | operation | per second | ratio |')
 console.log('|---|---|---:|---|')
 for (const [g, n, ops, r] of rows)
   console.log(`| ${g} | ${n} | ${Math.round(ops).toLocaleString('en-US')} | ${r} |`)
+if (json) {
+  const out = rows.map(([group, name, perSecond, ratio]) => ({ group, name, perSecond, ratio }))
+  console.log(JSON.stringify({ bench: 'crypto', cores: all, rows: out }))
+}

@@ -13,6 +13,20 @@ export type KvLevelErrorType =
   | { code: 'KV_IO'; operation: string; location: string }
   /** One `batch` call carried more ops than the store's `batchOpsMax`; nothing was written. */
   | { code: 'KV_BATCH_TOO_LARGE'; batchOpsMax: number; ops: number }
+  /**
+   * The data key does not match the one the store (or sealed file) was written with: its
+   * key-check value differs. Nothing was read or written.
+   */
+  | { code: 'KV_WRONG_KEY'; what: 'store' | 'file' }
+  /**
+   * A stored value or sealed file failed authentication under the right key: it was modified,
+   * truncated, or moved to another key.
+   */
+  | { code: 'KV_TAMPERED'; operation: string; keyHex?: string }
+  /** An encrypted store was opened on a store that already holds unencrypted data. */
+  | { code: 'KV_NOT_ENCRYPTED' }
+  /** The store (or sealed file) was written with another cipher than the one asked for. */
+  | { code: 'KV_CIPHER_MISMATCH'; stored: string; requested: string }
 
 /** Shorthand for the error class this package throws. */
 export type KvLevelError = ChainError<KvLevelErrorType>

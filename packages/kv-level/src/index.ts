@@ -5,6 +5,11 @@
  * synchronous get by default, reads hand out owned copies, and failures are typed
  * (`KV_CLOSED`, `KV_IO`, `KV_BATCH_TOO_LARGE`, `KV_INVALID_INPUT`).
  *
+ * Disk encryption (FISCO's storage security): `createEncryptedKvStore(inner, { dataKey, cipher })`
+ * seals every value with AES-256-GCM or SM4-CTR + HMAC-SM3 and checks the data key at open
+ * (`KV_WRONG_KEY`, `KV_TAMPERED`, `KV_NOT_ENCRYPTED`, `KV_CIPHER_MISMATCH`); `sealKeyFile` /
+ * `openKeyFile` do the same for the node's private key file.
+ *
  * @example
  * ```ts
  * import { createLevelKvStore } from '@consortia/kv-level'
@@ -14,8 +19,38 @@
  * await store.batch([{ type: 'put', key, value: Uint8Array.of(7) }], { sync: true })
  * await store.get(key) // Uint8Array [7]
  * await store.close()
+ *
+ * const dataKey = crypto.getRandomValues(new Uint8Array(32)) // from the key manager in a node
+ * const secret = await createEncryptedKvStore(await createLevelKvStore({ location: './data/enc' }), {
+ *   dataKey,
+ *   cipher: 'aes-256-gcm',
+ * })
+ * await secret.put(key, Uint8Array.of(7)) // nonce ‖ ciphertext ‖ tag on disk
+ * await secret.close()
  * ```
  */
+
+export { createChecksumKvStore, KV_CHECKSUM_BYTES, type KvChecksumErrorType } from './checksum-kv.js'
+export {
+  checkDataKey,
+  createDataCipher,
+  DATA_KEY_BYTES_MAX,
+  DATA_KEY_BYTES_MIN,
+  type DataCipher,
+  KV_CIPHER_OVERHEAD_BYTES,
+  KV_CIPHERS,
+  KV_KEY_CHECK_BYTES,
+  KV_SALT_BYTES,
+  type KvCipher,
+  kvCipherForSuite,
+} from './cipher.js'
+export {
+  createEncryptedKvStore,
+  type EncryptedKvInit,
+  type EncryptedKvStore,
+  type KvEncryptionInfo,
+  readKvEncryptionInfo,
+} from './encrypted-kv.js'
 export { describeValue, type KvLevelError, type KvLevelErrorType, kvInvalidInput } from './errors.js'
 export {
   createLevelKvStore,
@@ -25,3 +60,11 @@ export {
   type LevelKvInit,
   type LevelKvStore,
 } from './level-kv.js'
+export {
+  isSealedKeyFile,
+  openKeyFile,
+  SEALED_FILE_BYTES_MAX,
+  type SealKeyFileInit,
+  sealedKeyFileCipher,
+  sealKeyFile,
+} from './sealed-file.js'

@@ -100,7 +100,7 @@ const invalidCodes: Record<string, ProtocolErrorCode> = {
   lessThanLongLengthList2: 'RLP_LENGTH_OVERFLOW',
 }
 
-describe('ethereum/tests RLPTests/invalidRLPTest.json', () => {
+describe('ethereum/tests RLPTests/invalidRLPTest.json (attack catalogue A1)', () => {
   it('covers every vector of the file', () => {
     expect(Object.keys(invalidRLPTests).sort()).toEqual(Object.keys(invalidCodes).sort())
     expect(Object.keys(invalidRLPTests)).toHaveLength(26)
@@ -112,7 +112,7 @@ describe('ethereum/tests RLPTests/invalidRLPTest.json', () => {
   }
 })
 
-describe('strict decoding', () => {
+describe('strict decoding (attack catalogue A1: random bytes, deep nesting, huge declared lengths)', () => {
   it('rejects an item that overruns its list while the input continues', () => {
     // c2 declares 2 payload bytes; its child 0x82 declares 2 more, ending inside the outer list.
     expect(codeOf(() => decodeRLP(hex('0xc4c2820102')))).toBe('RLP_LIST_OVERRUN')

@@ -21,6 +21,7 @@ export {
   parseDataDrivenArgs,
   runDataDrivenFile,
 } from './datadriven.js'
+export * from './fuzz.js'
 export { kvStoreComplianceSuite } from './kv-suite.js'
 export {
   createMemoryKvStore,
@@ -29,6 +30,7 @@ export {
   type MemoryKvStore,
 } from './memory-kv.js'
 export * from './memory-transport.js'
+export * from './power-loss.js'
 export { createSeededRandom } from './random.js'
 export * from './simulator/index.js'
 export { stateViewComplianceSuite } from './state-view-suite.js'

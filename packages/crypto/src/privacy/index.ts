@@ -11,6 +11,8 @@
  *   sign, verify, open by the group manager, revocation; `groupSigVerify` at 0x5004.
  * - **Schnorr** proof of knowledge of a discrete log (Schnorr 1991 + Fiat–Shamir), 64 bytes.
  * - **Pedersen** commitments with a bit-decomposition range proof (CDS 1994 OR-proofs).
+ * - **Precompile inputs**: `PRIVACY_PRECOMPILED` (addresses, signatures), `paillierAddArgs`,
+ *   `groupSigVerifyArgs`, `ringSigVerifyArgs` build the string arguments of 0x5003–0x5005.
  *
  * @example
  * ```ts
@@ -23,6 +25,7 @@
  */
 export * from './bbs04.js'
 export {
+  checkParamInfo,
   gcd,
   type MessageInput,
   modPow,
@@ -33,5 +36,6 @@ export {
 export * from './errors.js'
 export * from './lsag.js'
 export * from './paillier.js'
+export * from './precompile-inputs.js'
 export * from './range-proof.js'
 export * from './schnorr-pok.js'
