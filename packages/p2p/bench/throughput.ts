@@ -1,6 +1,8 @@
 // Throughput between two P2P nodes over TLS on 127.0.0.1: messages per second and MB/s
 // for 200-byte and 64-KB payloads, secp256k1 (TLS 1.2) and P-256 (TLS 1.3).
-// Run: node --conditions=source --import tsx bench/throughput.ts   (from packages/p2p)
+// Run: node --conditions=source --import tsx bench/throughput.ts [--quick] [--json]   (from packages/p2p)
+// --quick sends a tenth of the messages; --json adds one last stdout line,
+// {"bench":"p2p","rows":[...]}, for the repository's bench/run.ts.
 import { ModuleId } from '@consortia/interface'
 import { type CertCurve, createAgency, createCA, createNodeCert, createP2PNode } from '../src/index.js'
 
@@ -59,10 +61,12 @@ async function measure(curve: CertCurve, payloadBytes: number, messages: number)
   }
 }
 
+const quick = process.argv.includes('--quick')
+const json = process.argv.includes('--json')
 const rows: Row[] = []
 for (const curve of ['secp256k1', 'P-256'] as const) {
-  rows.push(await measure(curve, 200, 100_000))
-  rows.push(await measure(curve, 64 * 1024, 4_000))
+  rows.push(await measure(curve, 200, quick ? 10_000 : 100_000))
+  rows.push(await measure(curve, 64 * 1024, quick ? 400 : 4_000))
 }
 const pad = (s: string, n: number) => s.padStart(n)
 console.log(`node ${process.version}, ${process.arch}`)
@@ -74,3 +78,4 @@ for (const r of rows) {
     `${pad(r.curve, 10)} ${pad(r.tls, 8)} ${pad(String(r.payloadBytes), 10)} ${pad(String(r.messages), 9)} ${pad(r.seconds.toFixed(2), 7)} ${pad(Math.round(r.msgPerS).toString(), 10)} ${pad(r.mbPerS.toFixed(1), 8)}`,
   )
 }
+if (json) console.log(JSON.stringify({ bench: 'p2p', rows }))

@@ -8,6 +8,8 @@ export type ExecutorErrorCode =
   | 'UNSUPPORTED_STATE_OPERATION'
   | 'TABLE_REPLAY_MISMATCH'
   | 'INVARIANT_VIOLATED'
+  | 'WORKER_FAILED'
+  | 'EXECUTOR_CLOSED'
 
 /** The error type of @consortia/parallel-executor. */
 export type ExecutorError = ChainError<{ code: ExecutorErrorCode } & Record<string, unknown>>

@@ -1,10 +1,20 @@
 import type { Address, Bytes, CryptoSuite, Logger, StateView } from '@consortia/interface'
+import type { CallKind, Permission, Verdict } from '@consortia/permission'
 import { Common } from '@ethereumjs/common'
-import { EVM, EVMError, type EVMOpts, type ExecResult, type Message } from '@ethereumjs/evm'
+import {
+  EVM,
+  EVMError,
+  type EVMOpts,
+  type EVMResult,
+  type EVMRunCallOpts,
+  type ExecResult,
+  type Message,
+} from '@ethereumjs/evm'
 import { encode as rlpEncode } from '@ethereumjs/rlp'
 import { type Address as EthAddress, Address as EthAddressClass } from '@ethereumjs/util'
 import { bigintToBytes, bytesToHex, concatBytes } from './bytes.js'
 import { executorError } from './errors.js'
+import { callerContext, denialOf, GuardedTables, type PermissionDenial } from './permission-wiring.js'
 import {
   type PrecompiledContract,
   PrecompiledGasMeter,
@@ -28,6 +38,26 @@ export interface PrecompiledHost {
   origin: Address
   /** Set when a call made by the transaction itself (depth 0) to a precompile failed. */
   topLevelFailure: { code: number; message: string } | undefined
+  /**
+   * The block's permission layer, when the executor enforces permissions: precompiles get
+   * guarded tables, CREATE/CREATE2, calls into contracts and SSTORE are checked.
+   */
+  readonly permission?: Permission | undefined
+  /**
+   * Set when the permission layer refused an operation of the transaction being executed;
+   * the executor then fails the whole transaction with the denial's status and reverts it.
+   */
+  permissionDenial?: PermissionDenial | undefined
+}
+
+const EMPTY = new Uint8Array(0)
+
+function refused(gasLimit: bigint): ExecResult {
+  return {
+    returnValue: EMPTY,
+    executionGasUsed: gasLimit,
+    exceptionError: new EVMError(EVMError.errorMessages.REVERT),
+  }
 }
 
 /**
@@ -38,6 +68,8 @@ export interface PrecompiledHost {
 export class FiscoEVM extends EVM {
   private readonly host: PrecompiledHost
   private currentMessage: Message | undefined
+  /** Messages of the frames whose bytecode is running, innermost last (SSTORE needs its frame). */
+  private readonly frames: Message[] = []
   private readonly dispatch = new Map<
     PrecompiledContract,
     (input: { data: Uint8Array; gasLimit: bigint }) => Promise<ExecResult>
@@ -57,7 +89,86 @@ export class FiscoEVM extends EVM {
     // Precompiles run inside this call without re-entering the EVM, so the message seen
     // by the dispatcher below is always the one that reached the precompile.
     this.currentMessage = message
+    const permission = this.host.permission
+    // The executor checks the transaction's own target before the EVM runs.
+    if (permission !== undefined && message.depth > 0) {
+      const code = (message.codeAddress ?? message.to) as EthAddress
+      const hex = bytesToHex(code.bytes)
+      if (this.precompiledAt(hex) === undefined && super.getPrecompile(code) === undefined) {
+        if (this.deny(await permission.checkContractCall(code.bytes))) {
+          return { execResult: refused(message.gasLimit) }
+        }
+        this.currentMessage = message
+      }
+    }
     return super._executeCall(message)
+  }
+
+  protected override async _executeCreate(message: Message) {
+    const permission = this.host.permission
+    if (permission === undefined) return super._executeCreate(message)
+    const caller = { origin: this.host.origin, sender: message.caller.bytes }
+    const nested = message.depth > 0
+    // A deploy transaction was checked by the executor (status 18); CREATE in a call here (25).
+    if (nested && this.deny(await permission.checkDeploy(caller, { nested }))) {
+      return { execResult: refused(message.gasLimit) }
+    }
+    const result = await super._executeCreate(message)
+    if (result.execResult.exceptionError === undefined && result.createdAddress !== undefined) {
+      // Inside the frame's savepoint: the manager rows go if the creation is reverted.
+      await permission.onContractCreated(caller, result.createdAddress.bytes, { nested })
+    }
+    return result
+  }
+
+  /**
+   * A permission refusal fails the whole transaction: when a nested frame was refused, the
+   * frame that called it halts as well (an `EVMError` thrown into its CALL or CREATE), and so
+   * on up to the transaction's own frame, each reverting its writes — no caller can swallow
+   * the refusal and carry on.
+   */
+  override async runCall(opts: EVMRunCallOpts): Promise<EVMResult> {
+    const result = await super.runCall(opts)
+    const depth = opts.message?.depth ?? 0
+    if (this.host.permissionDenial !== undefined && depth > 0) {
+      throw new EVMError(EVMError.errorMessages.REVERT)
+    }
+    return result
+  }
+
+  protected override async runInterpreter(
+    message: Message,
+    opts?: Parameters<EVM['runInterpreter']>[1],
+  ): Promise<ExecResult> {
+    this.frames.push(message)
+    try {
+      return await super.runInterpreter(message, opts)
+    } finally {
+      this.frames.pop()
+    }
+  }
+
+  /**
+   * Before SSTORE into the storage of `address` (wired into the state adapter): with
+   * permissions enforced, the running frame's caller must be allowed to write the contract
+   * (`checkStorageWrite`); a refusal halts the frame and fails the transaction with status 25.
+   */
+  async checkStorageWrite(address: Address): Promise<void> {
+    const permission = this.host.permission
+    if (permission === undefined) return
+    const frame = this.frames[this.frames.length - 1]
+    const sender = frame === undefined ? this.host.origin : frame.caller.bytes
+    const verdict = await permission.checkStorageWrite({ origin: this.host.origin, sender }, address)
+    if (this.deny(verdict)) throw new EVMError(EVMError.errorMessages.REVERT)
+  }
+
+  /** Records the first refusal of the transaction; true when `verdict` refuses. */
+  private deny(verdict: Verdict): boolean {
+    const denial = denialOf(verdict)
+    if (denial === undefined) return false
+    this.host.permissionDenial ??= denial
+    this.host.logger.debug('permission denied', { status: denial.status, reason: denial.reason })
+    return true
   }
 
   override getPrecompile(address: EthAddress | `0x${string}`) {
@@ -85,16 +196,30 @@ export class FiscoEVM extends EVM {
       throw executorError('INVARIANT_VIOLATED', 'precompile reached without a message')
     const host = this.host
     const address = (message.codeAddress ?? message.to) as EthAddress
+    const via = callKindOf(message)
+    const frame = {
+      origin: host.origin,
+      sender: message.caller.bytes,
+      via,
+      ...(via === 'delegatecall' && message.to !== undefined ? { delegator: message.to.bytes } : {}),
+    }
+    const permission = host.permission
+    const tables =
+      permission === undefined
+        ? host.tables
+        : new GuardedTables(host.tables, permission, callerContext(frame), (d) => {
+            host.permissionDenial ??= d
+          })
     const outcome = await runPrecompiled(
       contract,
       data,
       {
-        origin: host.origin,
-        sender: message.caller.bytes,
+        ...frame,
+        ...(permission === undefined ? {} : { permission }),
         address: address.bytes,
         blockNumber: host.blockNumber,
         isStatic: message.isStatic,
-        tables: host.tables,
+        tables,
         state: host.state,
         crypto: host.crypto,
         sm: host.sm,
@@ -148,6 +273,15 @@ export class FiscoEVM extends EVM {
     const nonce = (account?.nonce ?? 1n) - 1n
     return new EthAddressClass(contractAddress(message.caller.bytes, nonce, hash))
   }
+}
+
+/** How the frame of `message` was entered. */
+function callKindOf(message: Message): CallKind {
+  if (message.delegatecall) return 'delegatecall'
+  if (message.isStatic) return 'staticcall'
+  const code = message.codeAddress
+  if (code !== undefined && message.to !== undefined && !code.equals(message.to)) return 'callcode'
+  return 'call'
 }
 
 /**

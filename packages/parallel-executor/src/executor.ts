@@ -13,6 +13,7 @@ import type {
   TableStore,
 } from '@consortia/interface'
 import { silentLogger, TxStatus } from '@consortia/interface'
+import { createPermission, type Permission, topLevelCaller } from '@consortia/permission'
 import { type Common, Mainnet } from '@ethereumjs/common'
 import {
   EVMError,
@@ -24,11 +25,19 @@ import {
 import { Address as EthAddress } from '@ethereumjs/util'
 import { decodeValues, parseSignature, selectorOfCallData } from './abi.js'
 import { createBloomHasher, logsBloom } from './bloom.js'
-import { bytesToHex } from './bytes.js'
+import { bytesToHex, numberToAddress } from './bytes.js'
 import { CONTRACT_TABLE_PREFIX } from './codes.js'
 import { executorError } from './errors.js'
 import { FiscoCommon, FiscoEVM, type PrecompiledHost, precompiledExecResult } from './evm.js'
 import {
+  checkPermissionSettings,
+  createPermissionTableStore,
+  GuardedTables,
+  type PermissionDenial,
+  type PermissionSettings,
+} from './permission-wiring.js'
+import {
+  encodeCode,
   type PrecompiledContract,
   PrecompiledGasMeter,
   type PrecompiledOutcome,
@@ -38,8 +47,13 @@ import {
   TransientObjects,
 } from './precompiled.js'
 import { readParallelFunction } from './precompiles/parallel-config.js'
+import {
+  chainGovernancePrecompiled,
+  contractLifeCyclePrecompiled,
+  permissionPrecompiled,
+} from './precompiles/permission.js'
 import { readSystemConfig, SystemConfigKey, TX_GAS_LIMIT_DEFAULT } from './precompiles/system-config.js'
-import { buildPrecompiledMap, type PrecompiledRegistration } from './registry.js'
+import { buildPrecompiledMap, PrecompiledAddress, type PrecompiledRegistration } from './registry.js'
 import { STATE_CACHE_ENTRIES_MAX, StateViewAdapter } from './state-adapter.js'
 import { OVERLAY_CACHED_KEYS_MAX, TableOverlay } from './table-overlay.js'
 
@@ -73,6 +87,16 @@ export interface SerialExecutorInit {
    */
   readonly precompiledFastPath?: boolean
   /**
+   * Permission enforcement (`@consortia/permission`, FISCO BCOS 2.x §5), on by default with
+   * FISCO's `tx.origin` checks: registers Permission (0x1005), ContractLifeCycle (0x1007) and
+   * ChainGovernance (0x1008), checks every deploy, CREATE, table creation, table write of a
+   * precompile, SSTORE and call into a contract, and fails a refused transaction with status
+   * 18, 25, 30 or 31 and no state change. With no committee and no ACL the chain is open.
+   * `{ mode: 'caller' }` checks the direct caller instead (strict). `false` turns all of it off
+   * (only the frozen checks of senders and called contracts remain).
+   */
+  readonly permission?: PermissionSettings | false
+  /**
    * Bound on accounts, codes and storage slots cached per block in front of the `StateView`
    * (default `STATE_CACHE_ENTRIES_MAX`, 100,000); 0 reads every value from the state.
    */
@@ -96,8 +120,34 @@ export interface SerialExecutorComponents {
   readonly logger?: Logger
 }
 
+/**
+ * One block opened for execution one transaction at a time: `execute` is `openBlock`, then
+ * `executeTransaction` for each transaction in order, then `finish`. The parallel executor
+ * drives sessions directly (barriers and conflicting transactions on the main thread, the
+ * others on worker threads).
+ */
+export interface BlockSession {
+  /** Executes the block's next transaction on the session's state; its receipt joins the block's. */
+  executeTransaction(tx: SignedTransaction): Promise<Receipt>
+  /**
+   * Appends the receipt of a transaction executed elsewhere whose writes the caller has applied
+   * to the state; with `receiptStateRoot: 'per-transaction'` its `stateRoot` is recomputed here.
+   */
+  record(receipt: Receipt): Promise<Receipt>
+  /** Forgets cached accounts, code, storage, rows and schemas (the state changed beneath the session). */
+  dropCaches(): void
+  /** Transient Table/Entry/Condition objects registered so far in this block. */
+  readonly transientObjects: number
+  /** Gas used by the block's receipts so far. */
+  readonly gasUsed: bigint
+  /** The block's receipts, gas used and state root. */
+  finish(): Promise<ExecutionResult>
+}
+
 /** A serial FISCO executor; `criticalKeys` gives the mutex keys a DAG scheduler needs. */
 export interface SerialExecutor extends Executor {
+  /** Opens `context`'s block on `state` for transaction-by-transaction execution. */
+  openBlock(context: BlockContext, state: StateView): Promise<BlockSession>
   /**
    * The mutex keys of `tx` (FISCO `getTxCriticals`): a precompile's parallel tag, or for a
    * Solidity contract the first `criticalSize` arguments of a registered parallel function
@@ -202,7 +252,23 @@ export function createSerialExecutor(
   const perTxRoot = (init.receiptStateRoot ?? 'zero') === 'per-transaction'
   const fastPath = init.precompiledFastPath ?? true
   const stateCacheEntriesMax = init.stateCacheEntriesMax ?? STATE_CACHE_ENTRIES_MAX
-  const system = buildPrecompiledMap(init.precompiles)
+  const permissionSettings = init.permission === false ? undefined : (init.permission ?? {})
+  if (permissionSettings !== undefined) checkPermissionSettings(permissionSettings)
+  const permissionRegistrations: PrecompiledRegistration[] =
+    permissionSettings === undefined
+      ? []
+      : [
+          { address: numberToAddress(PrecompiledAddress.Permission), contract: permissionPrecompiled },
+          {
+            address: numberToAddress(PrecompiledAddress.ContractLifeCycle),
+            contract: contractLifeCyclePrecompiled,
+          },
+          {
+            address: numberToAddress(PrecompiledAddress.ChainGovernance),
+            contract: chainGovernancePrecompiled,
+          },
+        ]
+  const system = buildPrecompiledMap([...permissionRegistrations, ...(init.precompiles ?? [])])
   const objectsMax = init.transientObjectsMax ?? TRANSIENT_OBJECTS_MAX
   const cachedKeysMax = init.cachedTableKeysMax ?? OVERLAY_CACHED_KEYS_MAX
   const params = {
@@ -256,10 +322,41 @@ export function createSerialExecutor(
         `expected at most ${BLOCK_TRANSACTIONS_MAX} transactions, got ${transactions.length}`,
       )
     }
+    const session = await openBlock(context, state)
+    for (const tx of transactions) await session.executeTransaction(tx)
+    return session.finish()
+  }
+
+  async function openBlock(context: BlockContext, state: StateView): Promise<BlockSession> {
+    validateContext(context)
     const tables = new TableOverlay(tablesOf(state), { cachedKeysMax, logger: log })
     const configured = await readSystemConfig(tables, SystemConfigKey.TxGasLimit, context.number)
     const txGasLimit = configured === undefined ? TX_GAS_LIMIT_DEFAULT : BigInt(configured)
     const objects = new TransientObjects(objectsMax)
+    const adapter = new StateViewAdapter({
+      state,
+      tables,
+      hash: crypto.hash,
+      isPrecompiled: (hex) => system.has(hex) || objects.get(hex) !== undefined,
+      cacheEntriesMax: stateCacheEntriesMax,
+      ...(permissionSettings === undefined
+        ? {}
+        : { beforeStorageWrite: (address: Address) => evmOf().checkStorageWrite(address) }),
+    })
+    // The block's permission layer reads and writes through the overlay, so it sees the
+    // block's earlier writes and its writes share the call frames' savepoints.
+    const permission: Permission | undefined =
+      permissionSettings === undefined
+        ? undefined
+        : createPermission({
+            ...permissionSettings,
+            tables: createPermissionTableStore(tables, {
+              hasAccount: async (address) => (await adapter.accountOf(address)) !== undefined,
+              codeOf: (address) => adapter.codeOf(address),
+            }),
+            blockNumber: context.number,
+            logger: log,
+          })
     const host: PrecompiledHost = {
       crypto,
       sm,
@@ -271,14 +368,9 @@ export function createSerialExecutor(
       logger: log,
       origin: ZERO_ADDRESS,
       topLevelFailure: undefined,
+      permission,
+      permissionDenial: undefined,
     }
-    const adapter = new StateViewAdapter({
-      state,
-      tables,
-      hash: crypto.hash,
-      isPrecompiled: (hex) => system.has(hex) || objects.get(hex) !== undefined,
-      cacheEntriesMax: stateCacheEntriesMax,
-    })
     const blockchain: EVMMockBlockchainInterface = {
       async getBlock(n: number) {
         const hash =
@@ -318,12 +410,33 @@ export function createSerialExecutor(
     const sealerHex = bytesToHex(context.sealer)
     const receipts: Receipt[] = []
     let gasUsed = 0n
-    for (const tx of transactions) {
-      const receipt = await executeOne(tx)
-      gasUsed += receipt.gasUsed
-      receipts.push(receipt)
+    return {
+      get transientObjects() {
+        return objects.size
+      },
+      get gasUsed() {
+        return gasUsed
+      },
+      async executeTransaction(tx: SignedTransaction) {
+        const receipt = await executeOne(tx)
+        gasUsed += receipt.gasUsed
+        receipts.push(receipt)
+        return receipt
+      },
+      async record(external: Receipt) {
+        const receipt = perTxRoot ? { ...external, stateRoot: await state.stateRoot() } : external
+        gasUsed += receipt.gasUsed
+        receipts.push(receipt)
+        return receipt
+      },
+      dropCaches() {
+        tables.dropCache()
+        adapter.clearCaches()
+      },
+      async finish() {
+        return { receipts, gasUsed, stateRoot: await state.stateRoot() }
+      },
     }
-    return { receipts, gasUsed, stateRoot: await state.stateRoot() }
 
     async function rejected(status: number): Promise<Receipt> {
       return {
@@ -346,8 +459,17 @@ export function createSerialExecutor(
       }
       if (context.gasLimit > 0n && gasUsed >= context.gasLimit) return rejected(TxStatus.BlockGasLimitReached)
       const senderHex = bytesToHex(signed.sender)
-      if (await isFrozen(tables, senderHex)) return rejected(TxStatus.AccountFrozen)
+      if (permission === undefined) {
+        if (await isFrozen(tables, senderHex)) return rejected(TxStatus.AccountFrozen)
+      } else {
+        const verdict = await permission.checkSender(signed.sender)
+        if (!verdict.allowed) return rejected(verdict.status)
+      }
       const isCreate = tx.to === null
+      if (isCreate && permission !== undefined) {
+        const verdict = await permission.checkDeploy(topLevelCaller(signed.sender), { nested: false })
+        if (!verdict.allowed) return rejected(verdict.status)
+      }
       const base = intrinsicGas(common, tx.data, isCreate)
       if (base > txGasLimit) return rejected(TxStatus.OutOfGasIntrinsic)
       const toHex = tx.to === null ? undefined : bytesToHex(tx.to)
@@ -355,7 +477,12 @@ export function createSerialExecutor(
         const precompiled = system.get(toHex) ?? objects.get(toHex)
         if (precompiled !== undefined && fastPath) return executePrecompiled(signed, tx.to, precompiled, base)
         if (precompiled === undefined && evmOf().getPrecompile(`0x${toHex}`) === undefined) {
-          if (await isFrozen(tables, toHex)) return rejected(TxStatus.ContractFrozen)
+          if (permission === undefined) {
+            if (await isFrozen(tables, toHex)) return rejected(TxStatus.ContractFrozen)
+          } else {
+            const verdict = await permission.checkContractCall(tx.to)
+            if (!verdict.allowed) return rejected(verdict.status)
+          }
           if ((await adapter.codeOf(tx.to)).length === 0) return rejected(TxStatus.CallAddressError)
         }
       }
@@ -363,6 +490,7 @@ export function createSerialExecutor(
       const evm = evmOf()
       host.origin = signed.sender
       host.topLevelFailure = undefined
+      host.permissionDenial = undefined
       adapter.originalStorageCache.clear()
       const caller = new EthAddress(signed.sender)
       const to = tx.to === null ? undefined : new EthAddress(tx.to)
@@ -409,6 +537,8 @@ export function createSerialExecutor(
     ): Promise<Receipt> {
       const gasLimit = txGasLimit - base
       host.topLevelFailure = undefined
+      host.permissionDenial = undefined
+      const caller = topLevelCaller(signed.sender)
       tables.checkpoint()
       let outcome: PrecompiledOutcome
       try {
@@ -421,7 +551,13 @@ export function createSerialExecutor(
             address: to,
             blockNumber: context.number,
             isStatic: false,
-            tables,
+            tables:
+              permission === undefined
+                ? tables
+                : new GuardedTables(tables, permission, caller, (d) => {
+                    host.permissionDenial ??= d
+                  }),
+            ...(permission === undefined ? {} : { permission }),
             state,
             crypto,
             sm,
@@ -454,6 +590,8 @@ export function createSerialExecutor(
       base: bigint,
       createdAddress: Address | undefined,
     ): Receipt | Promise<Receipt> {
+      const denial = host.permissionDenial
+      if (denial !== undefined) return deniedReceipt(denial, base + exec.executionGasUsed)
       let status = statusOfEVMError(exec.exceptionError)
       if (host.topLevelFailure !== undefined && status === TxStatus.RevertInstruction)
         status = TxStatus.PrecompiledError
@@ -477,6 +615,26 @@ export function createSerialExecutor(
         output: exec.returnValue,
         remainGas: txGasLimit - used,
         logs,
+      }
+      if (!perTxRoot) return receipt
+      return state.stateRoot().then((stateRoot) => ({ ...receipt, stateRoot }))
+    }
+
+    /**
+     * The receipt of a transaction the permission layer refused while it ran: the denial's
+     * status (25 PermissionDenied, 30 ContractFrozen), its FISCO code as output, the gas the
+     * execution used, no logs; its writes were reverted.
+     */
+    function deniedReceipt(denial: PermissionDenial, used: bigint): Receipt | Promise<Receipt> {
+      const receipt: Receipt = {
+        stateRoot: ZERO_HASH,
+        gasUsed: used,
+        contractAddress: ZERO_ADDRESS,
+        logsBloom: new Uint8Array(256),
+        status: denial.status,
+        output: encodeCode(denial.code),
+        remainGas: txGasLimit - used,
+        logs: [],
       }
       if (!perTxRoot) return receipt
       return state.stateRoot().then((stateRoot) => ({ ...receipt, stateRoot }))
@@ -507,7 +665,7 @@ export function createSerialExecutor(
     return args.slice(0, registered.criticalSize).map((a) => `${criticalText(a)}${hex}`)
   }
 
-  return { execute, criticalKeys }
+  return { execute, openBlock, criticalKeys }
 }
 
 function criticalText(value: unknown): string {

@@ -4,6 +4,9 @@
  * contracts that read and write AMDB tables (SystemConfig, TableFactory/Table/Entry/Condition,
  * CRUD, Consensus, CNS, ParallelConfig, KVTableFactory, DagTransfer, Crypto), receipts with
  * FISCO status codes, and the parallel tags (mutex keys) a DAG scheduler builds on.
+ * Permissions (`@consortia/permission`: table ACLs, committee, operators, contract and account
+ * freezing) are enforced on every deploy, table write and call, with the governance
+ * precompiles Permission (0x1005), ContractLifeCycle (0x1007) and ChainGovernance (0x1008).
  *
  * @example
  * ```ts
@@ -54,6 +57,17 @@ export {
   type SerialExecutorInit,
   statusOfEVMError,
 } from './executor.js'
+export * from './parallel/index.js'
+export {
+  type AccountSource,
+  callerContext,
+  checkPermissionSettings,
+  createPermissionTableStore,
+  denialOf,
+  GuardedTables,
+  type PermissionDenial,
+  type PermissionSettings,
+} from './permission-wiring.js'
 export {
   addressArg,
   compilePrecompiled,
@@ -89,6 +103,17 @@ export {
   readParallelFunction,
 } from './precompiles/parallel-config.js'
 export {
+  chainGovernancePrecompiled,
+  contractLifeCyclePrecompiled,
+  permissionPrecompiled,
+} from './precompiles/permission.js'
+export {
+  groupSigPrecompiled,
+  PrivacyPrecompiledCode,
+  paillierPrecompiled,
+  ringSigPrecompiled,
+} from './precompiles/privacy.js'
+export {
   isValidSystemConfig,
   readSystemConfig,
   SystemConfigKey,
@@ -118,4 +143,9 @@ export {
   StateViewAdapter,
   type StateViewAdapterComponents,
 } from './state-adapter.js'
-export { OVERLAY_CACHED_KEYS_MAX, TableOverlay, type TableOverlayInit } from './table-overlay.js'
+export {
+  OVERLAY_CACHED_KEYS_MAX,
+  type PrecompiledTables,
+  TableOverlay,
+  type TableOverlayInit,
+} from './table-overlay.js'

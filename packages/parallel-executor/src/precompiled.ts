@@ -1,4 +1,5 @@
 import type { Address, Bytes, CryptoSuite, Logger, StateView } from '@consortia/interface'
+import type { CallKind, Permission } from '@consortia/permission'
 import type { AbiParameter } from 'viem'
 import {
   decodeValues,
@@ -11,7 +12,7 @@ import {
 import { bytesToHex, hexToBytes, numberToAddress } from './bytes.js'
 import { PrecompiledCode } from './codes.js'
 import { executorError } from './errors.js'
-import type { TableOverlay } from './table-overlay.js'
+import type { PrecompiledTables } from './table-overlay.js'
 
 /**
  * Gas of precompiled operations, after FISCO 2.x libprecompiled/PrecompiledGas.{h,cpp}:
@@ -117,15 +118,31 @@ export class TransientObjects {
 export interface PrecompiledCallContext {
   /** `tx.origin`: the account that signed the transaction. */
   readonly origin: Address
-  /** `msg.sender` of this call frame. */
+  /** `msg.sender` of this call frame (under DELEGATECALL: the delegating frame's `msg.sender`). */
   readonly sender: Address
+  /** How this frame was entered (default `call`; a transaction sent to the precompile is a `call`). */
+  readonly via?: CallKind
+  /**
+   * Under `via: 'delegatecall'`: the contract that executed DELEGATECALL into the precompile,
+   * the direct caller that strict permission mode checks.
+   */
+  readonly delegator?: Address
+  /**
+   * The permission layer of the block (ACLs, committee, freezing) when the executor enforces
+   * permissions; the governance precompiles 0x1005, 0x1007 and 0x1008 need it.
+   */
+  readonly permission?: Permission
   /** The precompile's own address. */
   readonly address: Address
   /** Height of the block being executed. */
   readonly blockNumber: number
   /** True under STATICCALL: methods that write tables are refused. */
   readonly isStatic: boolean
-  readonly tables: TableOverlay
+  /**
+   * The block's tables. With permissions enforced, every `createTable`, `insert`, `update`
+   * and `remove` through it is checked for this frame's caller first; reads never are.
+   */
+  readonly tables: PrecompiledTables
   /** The block's world state (read-only use: e.g. CNS checks that an address holds code). */
   readonly state: StateView
   /** The chain's suite: selectors, addresses and the hash opcode use its hash. */

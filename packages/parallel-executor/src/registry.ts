@@ -9,6 +9,7 @@ import { crudPrecompiled } from './precompiles/crud.js'
 import { cryptoPrecompiled } from './precompiles/crypto.js'
 import { dagTransferPrecompiled } from './precompiles/dag-transfer.js'
 import { parallelConfigPrecompiled } from './precompiles/parallel-config.js'
+import { groupSigPrecompiled, paillierPrecompiled, ringSigPrecompiled } from './precompiles/privacy.js'
 import { systemConfigPrecompiled } from './precompiles/system-config.js'
 import { kvTableFactoryPrecompiled, tableFactoryPrecompiled } from './precompiles/table-factory.js'
 
@@ -28,6 +29,9 @@ export const PrecompiledAddress = {
   ChainGovernance: 0x1008,
   KVTableFactory: 0x1010,
   DagTransfer: 0x5002,
+  Paillier: 0x5003,
+  GroupSig: 0x5004,
+  RingSig: 0x5005,
   Crypto: 0x5006,
 } as const
 
@@ -49,6 +53,9 @@ export function systemPrecompiles(): PrecompiledRegistration[] {
     at(PrecompiledAddress.ParallelConfig, parallelConfigPrecompiled),
     at(PrecompiledAddress.KVTableFactory, kvTableFactoryPrecompiled),
     at(PrecompiledAddress.DagTransfer, dagTransferPrecompiled),
+    at(PrecompiledAddress.Paillier, paillierPrecompiled),
+    at(PrecompiledAddress.GroupSig, groupSigPrecompiled),
+    at(PrecompiledAddress.RingSig, ringSigPrecompiled),
     at(PrecompiledAddress.Crypto, cryptoPrecompiled),
   ]
 }

@@ -28,6 +28,11 @@ export interface StateViewAdapterComponents {
    * cache off, so every read goes to the `StateView`.
    */
   readonly cacheEntriesMax?: number
+  /**
+   * Runs before every storage write (SSTORE) of the EVM; it may throw an `EVMError` to halt
+   * the frame (the executor checks the permission to write the contract's storage here).
+   */
+  readonly beforeStorageWrite?: (address: Address) => Promise<void>
 }
 
 /** What the adapter knows of one address; `undefined` fields are not loaded yet. */
@@ -54,6 +59,7 @@ export class StateViewAdapter implements StateManagerInterface {
   private readonly hash: (data: Uint8Array) => Hash32
   private readonly emptyCodeHash: Hash32
   private readonly isPrecompiled: (addressHex: string) => boolean
+  private readonly beforeStorageWrite: ((address: Address) => Promise<void>) | undefined
   private readonly original = new Map<string, Uint8Array>()
   private readonly cache = new Map<string, CachedAddress>()
   private readonly cacheEntriesMax: number
@@ -68,6 +74,7 @@ export class StateViewAdapter implements StateManagerInterface {
     this.hash = components.hash
     this.emptyCodeHash = components.hash(new Uint8Array(0))
     this.isPrecompiled = components.isPrecompiled
+    this.beforeStorageWrite = components.beforeStorageWrite
     this.cacheEntriesMax = components.cacheEntriesMax ?? STATE_CACHE_ENTRIES_MAX
     if (!Number.isSafeInteger(this.cacheEntriesMax) || this.cacheEntriesMax < 0) {
       throw executorError('INVALID_ARGUMENT', `expected cacheEntriesMax ≥ 0, got ${this.cacheEntriesMax}`)
@@ -243,6 +250,7 @@ export class StateViewAdapter implements StateManagerInterface {
   }
 
   async putStorage(address: EthAddress, key: Uint8Array, value: Uint8Array): Promise<void> {
+    if (this.beforeStorageWrite !== undefined) await this.beforeStorageWrite(address.bytes)
     let start = 0
     while (start < value.length && value[start] === 0) start++
     const word = value.subarray(start)

@@ -41,6 +41,25 @@ type Undo =
     }
   | { readonly kind: 'info'; readonly name: string; readonly previous: TableInfo | null | undefined }
 
+/**
+ * The table operations precompiles use: the block's `TableOverlay`, or a view of it that
+ * checks each write against the permission layer first (see `GuardedTables`).
+ */
+export interface PrecompiledTables {
+  /** The schema of `name`, or undefined when the table does not exist. */
+  tableInfo(name: string): Promise<TableInfo | undefined>
+  /** Creates a table; 0 on success or a negative FISCO code. */
+  createTable(info: TableInfo): Promise<number>
+  /** Rows of `key` that satisfy `condition`. */
+  select(table: string, key: string, condition?: Condition): Promise<Entry[]>
+  /** Inserts one row; the row count or a negative FISCO code. */
+  insert(table: string, key: string, entry: Entry): Promise<number>
+  /** Updates the rows of `key` matching `condition`; the row count or a negative FISCO code. */
+  update(table: string, key: string, entry: Entry, condition?: Condition): Promise<number>
+  /** Removes the rows of `key` matching `condition`; the row count. */
+  remove(table: string, key: string, condition?: Condition): Promise<number>
+}
+
 /** Options of a `TableOverlay`. */
 export interface TableOverlayInit {
   /** Bound on cached (table, key) row lists; the cache is dropped at a flush once it is exceeded. */
@@ -55,7 +74,7 @@ export interface TableOverlayInit {
  * underlying store. Rows are loaded per (table, key) on first use and kept until the cache
  * bound is passed, so repeated reads of one key in a block cost one store read.
  */
-export class TableOverlay {
+export class TableOverlay implements PrecompiledTables {
   private readonly base: TableStore
   private readonly infos = new Map<string, TableInfo | null>()
   private readonly baseTables = new Map<string, Table>()
@@ -91,6 +110,22 @@ export class TableOverlay {
   }
 
   /**
+   * Forgets every cached row list, schema and table handle, after the underlying store changed
+   * beneath the overlay (the parallel executor applies other threads' writes to it). Only with
+   * no savepoint open and nothing pending.
+   */
+  dropCache(): void {
+    if (this.marks.length !== 0 || this.ops.length !== 0)
+      throw executorError(
+        'INVARIANT_VIOLATED',
+        'table overlay dropCache with open savepoints or pending writes',
+      )
+    this.rows.clear()
+    this.infos.clear()
+    this.baseTables.clear()
+  }
+
+  /**
    * The schema of `name` if the overlay already knows it without a store read: the schema,
    * `null` when the table is known not to exist, `undefined` when it has not been looked up.
    */
@@ -107,6 +142,22 @@ export class TableOverlay {
       this.infos.set(name, null)
       return undefined
     }
+    this.baseTables.set(name, table)
+    this.infos.set(name, table.info)
+    return table.info
+  }
+
+  /**
+   * Looks `name` up in the store again when the overlay has recorded it as missing, and
+   * returns its schema. Tables can appear in the store behind the overlay's back: the AMDB
+   * StorageState creates an account's `c_<address>` table directly when the EVM creates the
+   * account. The new lookup is undone by `revert`, with the savepoint it happened in.
+   */
+  async recheckTable(name: string): Promise<TableInfo | undefined> {
+    if (this.infos.get(name) !== null) return this.tableInfo(name)
+    const table = await this.base.openTable(name)
+    if (table === undefined) return undefined
+    this.recordInfo(name)
     this.baseTables.set(name, table)
     this.infos.set(name, table.info)
     return table.info
@@ -202,8 +253,12 @@ export class TableOverlay {
       if (u.kind === 'rows') {
         if (u.previous === undefined) this.rows.delete(u.table, u.key)
         else this.rows.set(u.table, u.key, u.previous)
-      } else if (u.previous === undefined) this.infos.delete(u.name)
-      else this.infos.set(u.name, u.previous)
+      } else {
+        if (u.previous === undefined) this.infos.delete(u.name)
+        else this.infos.set(u.name, u.previous)
+        // A table looked up again inside the savepoint may be gone from the store with it.
+        if (u.previous == null) this.baseTables.delete(u.name)
+      }
     }
     this.undo.length = mark.undo
     this.ops.length = mark.ops
@@ -221,7 +276,14 @@ export class TableOverlay {
     for (const op of ops) {
       if (op.kind === 'create') {
         const rc = await this.base.createTable(op.info)
-        if (rc !== 0) throw replayMismatch(op.info.name, 'create', 0, rc)
+        // The same table created in the store meanwhile (an account table the StateView
+        // created while the overlay held the creation) is the table the overlay meant.
+        if (
+          rc !== 0 &&
+          !(rc === PrecompiledCode.TableNameAlreadyExists && (await this.sameSchema(op.info)))
+        ) {
+          throw replayMismatch(op.info.name, 'create', 0, rc)
+        }
         continue
       }
       const table = this.baseTables.get(op.table) ?? (await this.baseTable(op.table))
@@ -238,6 +300,16 @@ export class TableOverlay {
       })
       this.rows.clear()
     }
+  }
+
+  private async sameSchema(info: TableInfo): Promise<boolean> {
+    const existing = await this.base.openTable(info.name)
+    if (existing === undefined) return false
+    const a = existing.info
+    if (a.keyField !== info.keyField || a.valueFields.length !== info.valueFields.length) return false
+    if (a.valueFields.some((f, i) => f !== info.valueFields[i])) return false
+    this.baseTables.set(info.name, existing)
+    return true
   }
 
   private async baseTable(name: string): Promise<Table> {

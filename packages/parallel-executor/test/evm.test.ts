@@ -119,7 +119,7 @@ describe('EVM execution over a StateView', () => {
     expect((r?.gasUsed ?? 0n) < TX_GAS_LIMIT_DEFAULT).toBe(true)
   })
 
-  it('ends an infinite loop, a memory bomb and deep recursion with out-of-gas, using the whole tx_gas_limit', async () => {
+  it('A11: ends an infinite loop, a memory bomb and deep recursion with out-of-gas, using the whole tx_gas_limit', async () => {
     const world = await storageWorld()
     const address = (await runBlock(world, 1, [deployTx(misc)])).receipts[0]?.contractAddress as Uint8Array
     // A lower tx_gas_limit keeps the loop short; the default 300M would take seconds.

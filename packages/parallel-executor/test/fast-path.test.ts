@@ -20,9 +20,10 @@ import {
 import { ALICE, blockContext, ecdsa, mptWorld, sm, storageWorld, transaction } from './helpers/chain.js'
 import { runScenario, type ScenarioBlock, scenarioContracts } from './helpers/scenario.js'
 
+// solc-js takes seconds, more on a loaded machine than the default 10 s hook timeout allows.
 beforeAll(() => {
   scenarioContracts()
-})
+}, 120_000)
 
 const SLOW = { precompiledFastPath: false, stateCacheEntriesMax: 0 } as const
 

@@ -3,7 +3,7 @@ import { selectorOf } from '../abi.js'
 import { bytesToHex } from '../bytes.js'
 import { PARALLEL_CONFIG_TABLE_PREFIX } from '../codes.js'
 import { addressArg, type PrecompiledContract, PrecompiledGas } from '../precompiled.js'
-import type { TableOverlay } from '../table-overlay.js'
+import type { PrecompiledTables } from '../table-overlay.js'
 
 /** Schema of `cp_<address>` tables (FISCO ParallelConfigPrecompiled.cpp). */
 export function parallelConfigTableInfo(contract: Address): TableInfo {
@@ -22,7 +22,7 @@ export interface ParallelFunction {
 
 /** Reads the parallel registration of (`contract`, `selector`), if any. */
 export async function readParallelFunction(
-  tables: TableOverlay,
+  tables: PrecompiledTables,
   contract: Address,
   selector: number,
 ): Promise<ParallelFunction | undefined> {

@@ -1,6 +1,6 @@
 import type { TableInfo } from '@consortia/interface'
 import { SystemTable } from '../codes.js'
-import type { TableOverlay } from '../table-overlay.js'
+import type { PrecompiledTables } from '../table-overlay.js'
 
 /** Schemas of the system tables the precompiles write (FISCO libstorage/Table.cpp `getSysTableInfo`). */
 export const SYSTEM_TABLE_INFOS: Readonly<Record<string, TableInfo>> = {
@@ -20,7 +20,7 @@ export const SYSTEM_TABLE_INFOS: Readonly<Record<string, TableInfo>> = {
 
 /** Opens a system table, creating it with its FISCO schema when the store does not have it yet. */
 export async function openSystemTable(
-  tables: TableOverlay,
+  tables: PrecompiledTables,
   name: keyof typeof SYSTEM_TABLE_INFOS,
 ): Promise<string> {
   if ((await tables.tableInfo(name)) === undefined) {

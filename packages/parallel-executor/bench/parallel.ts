@@ -1,0 +1,183 @@
+/**
+ * Parallel execution throughput against serial execution, in one run: blocks of
+ * `txsPerBlock` (default 10,000) DagTransfer `userTransfer`s and of ParallelOk-style Solidity
+ * `transfer(string,string,uint256)`s (registered through ParallelConfig 0x1006 with
+ * criticalSize 2), at conflict rates 0%, 10% and 50% (that share of the transactions moves
+ * between the same two users; the rest use users no other transaction of the block uses),
+ * executed serially (`createSerialExecutor`) and by `createParallelExecutor` in dag mode with
+ * 1, 2, 4, 8 and 16 workers (1 is the serial path).
+ *
+ * One chain (AMDB StorageState over the memory driver) holds the users. Each executor runs the
+ * block `1 + reps` times as consecutive, committed blocks of the chain (balances are large
+ * enough): the first is not measured (JIT, worker start, worker caches filling: the steady
+ * state is a chain whose blocks touch the same accounts). Figures: median wall-clock tx/s of
+ * `execute` (receipts and the block's dbHash included; the commit is not timed) and its
+ * ratio to the serial executor on the same block.
+ *
+ *   node --conditions=source --import tsx bench/parallel.ts [txsPerBlock=10000] [reps=2]
+ *     [--workload=DagTransfer|ParallelOk] [--workers=1,2,4,8,16] [--conflicts=0,10,50]
+ */
+import { availableParallelism } from 'node:os'
+import { createAMDB, createMemoryDriver, createStorageState, type TableFactory } from '@consortia/amdb'
+import type { Executor, SignedTransaction } from '@consortia/interface'
+import { encodeDeployData, encodeFunctionData, parseAbi } from 'viem'
+import { numberToAddress } from '../src/bytes.js'
+import { createParallelExecutor, createSerialExecutor, type ParallelExecutor } from '../src/index.js'
+import { PARALLEL_SOL } from '../test/helpers/contracts.js'
+import { compile } from '../test/helpers/solc.js'
+import { benchSuite, median } from './workload.js'
+
+const positional = process.argv.slice(2).filter((a) => !a.startsWith('--'))
+const flag = (name: string) => process.argv.find((a) => a.startsWith(`--${name}=`))?.slice(name.length + 3)
+const txsPerBlock = Number(positional[0] ?? 10_000)
+const reps = Number(positional[1] ?? 2)
+const workerCounts = (flag('workers') ?? '1,2,4,8,16').split(',').map(Number)
+const conflicts = (flag('conflicts') ?? '0,10,50').split(',').map(Number)
+const workloads = (['DagTransfer', 'ParallelOk'] as const).filter(
+  (w) => flag('workload') === undefined || flag('workload') === w,
+)
+
+const DAG = parseAbi([
+  'function userAdd(string, uint256) returns (int256)',
+  'function userTransfer(string, string, uint256) returns (int256)',
+])
+const dagAddress = numberToAddress(0x5002)
+const alice = numberToAddress(0xa11ce)
+let nonce = 0n
+function tx(to: Uint8Array | null, data: `0x${string}`): SignedTransaction {
+  nonce++
+  const bytes = Uint8Array.from(Buffer.from(data.slice(2), 'hex'))
+  return {
+    tx: {
+      format: 'rc2',
+      nonce,
+      gasPrice: 0n,
+      gas: 0n,
+      blockLimit: 900n,
+      to,
+      value: 0n,
+      data: bytes,
+      chainId: 1n,
+      groupId: 1n,
+      extraData: new Uint8Array(),
+      signature: { kind: 'ecdsa', v: 27, r: 1n, s: 1n },
+    },
+    raw: bytes,
+    hash: benchSuite.hash(new Uint8Array([...bytes, Number(nonce & 255n), Number((nonce >> 8n) & 255n)])),
+    sender: alice,
+  }
+}
+const ctx = (number: number) => ({
+  number,
+  timestamp: number * 1000,
+  gasLimit: 0n,
+  parentHash: new Uint8Array(32),
+  sealer: new Uint8Array(20),
+})
+
+const users = Array.from({ length: 2 * txsPerBlock + 2 }, (_, i) => (i < 2 ? `hot${i}` : `u${i}`))
+const parallelOk = compile({ 'ParallelOk.sol': PARALLEL_SOL }).ParallelOk
+if (parallelOk === undefined) throw new Error('bench: ParallelOk did not compile')
+
+const driver = createMemoryDriver()
+const amdb = createAMDB({ driver, hash: benchSuite.hash })
+let block: TableFactory = await amdb.openBlock()
+const setupExecutor = createSerialExecutor({}, { crypto: benchSuite, tables: () => block })
+const setup = async (number: number, txs: SignedTransaction[]) => {
+  const r = await setupExecutor.execute(
+    ctx(number),
+    txs,
+    createStorageState({ tables: block, hash: benchSuite.hash }),
+  )
+  if (r.receipts.some((x) => x.status !== 0)) throw new Error(`bench: setup block ${number} failed`)
+  await block.commit()
+  block = await amdb.openBlock()
+  return r
+}
+console.log(`setting up ${users.length} users in DagTransfer and ParallelOk…`)
+const deployed = await setup(1, [
+  tx(null, encodeDeployData({ abi: parallelOk.abi, bytecode: parallelOk.bytecode })),
+])
+const tokenAddress = deployed.receipts[0]?.contractAddress as Uint8Array
+const call = (functionName: string, args: readonly unknown[]) =>
+  tx(tokenAddress, encodeFunctionData({ abi: parallelOk.abi, functionName, args }))
+await setup(2, [
+  call('enableParallel', []),
+  ...(workloads.includes('DagTransfer')
+    ? users.map((u) =>
+        tx(dagAddress, encodeFunctionData({ abi: DAG, functionName: 'userAdd', args: [u, 10n ** 12n] })),
+      )
+    : []),
+  ...(workloads.includes('ParallelOk') ? users.map((u) => call('set', [u, 10n ** 12n])) : []),
+])
+
+function blockOf(workload: (typeof workloads)[number], conflictPercent: number): SignedTransaction[] {
+  let cold = 2
+  return Array.from({ length: txsPerBlock }, (_, i) => {
+    const hot = i % 100 < conflictPercent
+    const from = hot ? (i % 2 === 0 ? 'hot0' : 'hot1') : (users[cold++] as string)
+    const to = hot ? (i % 2 === 0 ? 'hot1' : 'hot0') : (users[cold++] as string)
+    return workload === 'DagTransfer'
+      ? tx(dagAddress, encodeFunctionData({ abi: DAG, functionName: 'userTransfer', args: [from, to, 1n] }))
+      : call('transfer', [from, to, 1n])
+  })
+}
+
+let height = 3
+/** Executes `txs` as the chain's next block and commits it; returns the wall ms of `execute`. */
+async function timeBlock(executor: Executor, txs: SignedTransaction[]): Promise<number> {
+  const t0 = performance.now()
+  const r = await executor.execute(
+    ctx(height++),
+    txs,
+    createStorageState({ tables: block, hash: benchSuite.hash }),
+  )
+  const ms = performance.now() - t0
+  await block.commit()
+  block = await amdb.openBlock()
+  if (r.receipts.some((x) => x.status !== 0)) throw new Error('bench: a transfer failed')
+  return ms
+}
+
+const serial = createSerialExecutor({}, { crypto: benchSuite, tables: () => block })
+const parallel = new Map<number, ParallelExecutor>()
+for (const w of workerCounts) {
+  parallel.set(
+    w,
+    createParallelExecutor({ workers: w, mode: 'dag' }, { crypto: benchSuite, tables: () => block }),
+  )
+}
+
+console.log(
+  `\nparallel execution: ${txsPerBlock} transactions per block, median of ${reps} measured runs after one warm-up run per executor; ` +
+    `Node ${process.version}, ${availableParallelism()} CPUs\n`,
+)
+console.log('| workload | conflict | executor | tx/s | vs serial | merged | conflicts | main thread |')
+console.log('|---|---|---|---|---|---|---|---|')
+for (const workload of workloads) {
+  for (const c of conflicts) {
+    const txs = blockOf(workload, c)
+    await timeBlock(serial, txs)
+    const serialMs = median(await repeat(() => timeBlock(serial, txs)))
+    const rate = (ms: number) => Math.round((txsPerBlock / ms) * 1000).toLocaleString('en-US')
+    console.log(`| ${workload} | ${c}% | serial | ${rate(serialMs)} | 1.00× | | | |`)
+    for (const [w, executor] of parallel) {
+      await timeBlock(executor, txs)
+      const ms = median(await repeat(() => timeBlock(executor, txs)))
+      const s = executor.lastBlock
+      const mainThread =
+        s === undefined || s.workers === 0 ? 'all' : String(s.conflicts + s.fallbacks + s.barriers)
+      console.log(
+        `| ${workload} | ${c}% | ${w} worker${w === 1 ? ' (serial path)' : 's'} | ${rate(ms)} | ${(serialMs / ms).toFixed(2)}× | ${s?.merged ?? ''} | ${s?.conflicts ?? ''} | ${mainThread} |`,
+      )
+    }
+  }
+}
+for (const executor of parallel.values()) await executor.close()
+await amdb.close()
+
+async function repeat(fn: () => Promise<number>): Promise<number[]> {
+  const out: number[] = []
+  for (let i = 0; i < reps; i++) out.push(await fn())
+  return out
+}

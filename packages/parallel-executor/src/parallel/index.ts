@@ -1,0 +1,16 @@
+/** The parallel executor: DAG and optimistic scheduling on worker threads, merged in block order. */
+export type { BlockSession } from '../executor.js'
+export { buildDAG, NodeKind, type ParallelMode, type TransactionDAG } from './dag.js'
+export {
+  createParallelExecutor,
+  PARALLEL_BATCH_MAX,
+  PARALLEL_MIN_TRANSACTIONS,
+  PARALLEL_WINDOW_MAX,
+  PARALLEL_WORKER_QUEUE_MAX,
+  PARALLEL_WORKERS_MAX,
+  type ParallelBlockStats,
+  type ParallelExecutor,
+  type ParallelExecutorInit,
+} from './parallel-executor.js'
+export { PARALLEL_RESPAWNS_MAX } from './pool.js'
+export { WORKER_CACHE_ENTRIES_MAX } from './worker-view.js'

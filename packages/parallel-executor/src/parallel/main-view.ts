@@ -1,0 +1,227 @@
+/**
+ * Main-thread side of the item model: reading an item's committed value from the block's
+ * real state and tables, replaying a worker's recorded writes on them, and a recording
+ * wrapper that tells which items a transaction executed on the main thread wrote.
+ */
+import type {
+  Address,
+  Bytes,
+  Condition,
+  Entry,
+  StateView,
+  Table,
+  TableInfo,
+  TableStore,
+} from '@consortia/interface'
+import { bytesToHex, hexToBytes } from '../bytes.js'
+import { PrecompiledCode } from '../codes.js'
+import { executorError } from '../errors.js'
+import {
+  accountItem,
+  codeItem,
+  encodeAccount,
+  encodeBytes,
+  encodeInfo,
+  encodeRows,
+  type ItemValue,
+  parseItem,
+  rowsItem,
+  storageItem,
+  tableInfoItem,
+} from './items.js'
+import type { StateOp, TableOp } from './protocol.js'
+
+/** Reads an item's current value from the block's state and tables. */
+export async function readItem(
+  item: string,
+  state: StateView,
+  tables: TableStore,
+  blockHash: (n: number) => Promise<Uint8Array | undefined>,
+): Promise<ItemValue> {
+  const p = parseItem(item)
+  switch (p.kind) {
+    case 'account':
+      return encodeAccount(await state.getAccount(hexToBytes(p.address)))
+    case 'code':
+      return encodeBytes(await state.getCode(hexToBytes(p.address)))
+    case 'storage':
+      return encodeBytes(await state.getStorage(hexToBytes(p.address), hexToBytes(p.slot)))
+    case 'info':
+      return encodeInfo((await tables.openTable(p.table))?.info)
+    case 'rows': {
+      const table = await tables.openTable(p.table)
+      return encodeRows(table === undefined ? [] : await table.select(p.key))
+    }
+    case 'blockHash': {
+      const hash = await blockHash(p.number)
+      return hash === undefined ? null : bytesToHex(hash)
+    }
+  }
+}
+
+/** Replays a worker's state operations, in order, on the block's state. */
+export async function replayStateOps(state: StateView, ops: readonly StateOp[]): Promise<void> {
+  for (const op of ops) {
+    switch (op[0]) {
+      case 'put-account':
+        await state.putAccount(op[1], op[2])
+        break
+      case 'put-storage':
+        await state.putStorage(op[1], op[2], op[3])
+        break
+      case 'checkpoint':
+        await state.checkpoint()
+        break
+      case 'commit':
+        await state.commit()
+        break
+      case 'revert':
+        await state.revert()
+        break
+    }
+  }
+}
+
+function sameSchema(a: TableInfo, b: TableInfo): boolean {
+  return (
+    a.keyField === b.keyField &&
+    a.valueFields.length === b.valueFields.length &&
+    a.valueFields.every((f, i) => f === b.valueFields[i])
+  )
+}
+
+/**
+ * Replays a worker's table writes, in order, on the block's tables and checks that every write
+ * affected the rows the worker's view computed (`TABLE_REPLAY_MISMATCH` otherwise).
+ */
+export async function replayTableOps(
+  tables: TableStore,
+  handles: Map<string, Table>,
+  ops: readonly TableOp[],
+): Promise<void> {
+  const open = async (name: string): Promise<Table> => {
+    let table = handles.get(name)
+    if (table === undefined) {
+      table = await tables.openTable(name)
+      if (table === undefined)
+        throw executorError('TABLE_REPLAY_MISMATCH', `table ${name} is missing on the main thread`)
+      handles.set(name, table)
+    }
+    return table
+  }
+  for (const op of ops) {
+    if (op[0] === 'create') {
+      const rc = await tables.createTable(op[1])
+      if (rc === 0) continue
+      const existing =
+        rc === PrecompiledCode.TableNameAlreadyExists ? await tables.openTable(op[1].name) : undefined
+      if (existing === undefined || !sameSchema(existing.info, op[1]))
+        throw executorError('TABLE_REPLAY_MISMATCH', `create ${op[1].name} returned ${rc}`, {
+          table: op[1].name,
+        })
+      continue
+    }
+    const table = await open(op[1])
+    let rc: number
+    let expected: number
+    if (op[0] === 'insert') {
+      rc = await table.insert(op[2], op[3])
+      expected = op[4]
+    } else if (op[0] === 'update') {
+      rc = await table.update(op[2], op[3], op[4])
+      expected = op[5]
+    } else {
+      rc = await table.remove(op[2], op[3])
+      expected = op[4]
+    }
+    if (rc !== expected) {
+      throw executorError(
+        'TABLE_REPLAY_MISMATCH',
+        `table ${op[0]} on ${op[1]} affected ${rc} rows on the main thread, the worker computed ${expected}`,
+        { table: op[1], op: op[0], expected, got: rc },
+      )
+    }
+  }
+}
+
+/**
+ * Wraps the block's state and tables for transactions executed on the main thread: every write
+ * passes through and names the item it changed; `deleteAccount`/`clearStorage` name the whole
+ * address (`x:<address>`).
+ */
+export class RecordingWorld {
+  readonly state: StateView
+  readonly tables: TableStore
+  private written = new Set<string>()
+
+  constructor(state: StateView, tables: TableStore) {
+    const mark = (item: string) => this.written.add(item)
+    const hex = (a: Address) => bytesToHex(a)
+    this.state = {
+      getAccount: (a) => state.getAccount(a),
+      async putAccount(a, account) {
+        mark(accountItem(hex(a)))
+        await state.putAccount(a, account)
+      },
+      async deleteAccount(a) {
+        mark(`x:${hex(a)}`)
+        await state.deleteAccount(a)
+      },
+      getCode: (a) => state.getCode(a),
+      async putCode(a, code: Bytes) {
+        mark(codeItem(hex(a)))
+        mark(accountItem(hex(a)))
+        await state.putCode(a, code)
+      },
+      getStorage: (a, slot) => state.getStorage(a, slot),
+      async putStorage(a, slot, value) {
+        mark(storageItem(hex(a), bytesToHex(slot)))
+        await state.putStorage(a, slot, value)
+      },
+      async clearStorage(a) {
+        mark(`x:${hex(a)}`)
+        await state.clearStorage(a)
+      },
+      checkpoint: () => state.checkpoint(),
+      commit: () => state.commit(),
+      revert: () => state.revert(),
+      stateRoot: () => state.stateRoot(),
+    }
+    const wrapTable = (table: Table): Table => {
+      const name = table.info.name
+      return {
+        info: table.info,
+        select: (key: string, condition?: Condition) => table.select(key, condition),
+        insert(key: string, entry: Entry) {
+          mark(rowsItem(name, key))
+          return table.insert(key, entry)
+        },
+        update(key: string, entry: Entry, condition?: Condition) {
+          mark(rowsItem(name, key))
+          return table.update(key, entry, condition)
+        },
+        remove(key: string, condition?: Condition) {
+          mark(rowsItem(name, key))
+          return table.remove(key, condition)
+        },
+      }
+    }
+    this.tables = {
+      async createTable(info) {
+        mark(tableInfoItem(info.name))
+        return tables.createTable(info)
+      },
+      async openTable(name) {
+        const table = await tables.openTable(name)
+        return table === undefined ? undefined : wrapTable(table)
+      },
+    }
+  }
+
+  /** The items written since the last call. */
+  take(): Set<string> {
+    const items = this.written
+    this.written = new Set()
+    return items
+  }
+}

@@ -1,0 +1,102 @@
+/**
+ * Messages between the parallel executor (main thread) and its workers. Everything is
+ * structured-clone friendly: strings, numbers, bigints, Uint8Arrays and plain objects.
+ */
+import type {
+  AccountState,
+  BlockContext,
+  Condition,
+  Entry,
+  Receipt,
+  SignedTransaction,
+  TableInfo,
+} from '@consortia/interface'
+import type { PermissionSettings } from '../permission-wiring.js'
+import type { ItemValue } from './items.js'
+
+/** The serialisable part of `SerialExecutorInit` a worker builds its executor from. */
+export interface WorkerExecutorInit {
+  readonly hardfork?: 'istanbul' | 'berlin' | 'london' | 'paris' | 'shanghai' | 'cancun' | 'prague'
+  readonly transientObjectsMax?: number
+  readonly cachedTableKeysMax?: number
+  readonly receiptStateRoot?: 'zero' | 'per-transaction'
+  readonly precompiledFastPath?: boolean
+  readonly stateCacheEntriesMax?: number
+  readonly permission?: PermissionSettings | false
+}
+
+/** `workerData` of a worker thread. */
+export interface WorkerData {
+  readonly init: WorkerExecutorInit
+  /** Chain suite name; the worker builds its own copy (hash and signatures are the same). */
+  readonly suite: 'ecdsa' | 'sm'
+  /** Build an SM suite for the Crypto precompile's `sm2Verify` on a non-guomi chain. */
+  readonly sm: boolean
+  /** URL of an ES module whose `precompiles()` returns the user precompiles (`init.precompiles`). */
+  readonly precompilesModule: string | undefined
+  /** Bound on cached item values the worker keeps between transactions and blocks. */
+  readonly cacheEntriesMax: number
+}
+
+/** One recorded `StateView` write or savepoint operation, replayed in order on the main thread. */
+export type StateOp =
+  | readonly ['put-account', Uint8Array, AccountState]
+  | readonly ['put-storage', Uint8Array, Uint8Array, Uint8Array]
+  | readonly ['checkpoint']
+  | readonly ['commit']
+  | readonly ['revert']
+
+/** One recorded `TableStore` write with the row count the worker's view computed. */
+export type TableOp =
+  | readonly ['create', TableInfo]
+  | readonly ['insert', string, string, Entry, number]
+  | readonly ['update', string, string, Entry, Condition | undefined, number]
+  | readonly ['remove', string, string, Condition | undefined, number]
+
+/** Item values pushed to a worker: new committed values, and items to forget. */
+export interface ItemUpdates {
+  /** Flat pairs: item, value. */
+  readonly set: readonly (string | ItemValue)[]
+  readonly evict: readonly string[]
+}
+
+/** Main → worker. */
+export type ToWorker =
+  | {
+      readonly type: 'begin'
+      readonly block: number
+      readonly context: BlockContext
+      readonly updates: ItemUpdates
+      /** Drop the whole cache first (the previous block did not end normally). */
+      readonly reset: boolean
+    }
+  | {
+      readonly type: 'run'
+      readonly block: number
+      readonly updates: ItemUpdates
+      readonly tasks: readonly { readonly index: number; readonly tx: SignedTransaction }[]
+    }
+  | { readonly type: 'values'; readonly id: number; readonly values: readonly ItemValue[] }
+  | { readonly type: 'end'; readonly block: number; readonly updates: ItemUpdates }
+
+/** The outcome of one transaction on a worker. */
+export interface TaskResult {
+  readonly index: number
+  /** Set when the transaction must be executed on the main thread instead (and why). */
+  readonly unsafe?: string
+  readonly receipt?: Receipt
+  /** Flat pairs: item, value as first read from outside the transaction. */
+  readonly reads?: readonly (string | ItemValue)[]
+  /** Flat pairs: item, final value of every item the transaction wrote. */
+  readonly writes?: readonly (string | ItemValue)[]
+  readonly stateOps?: readonly StateOp[]
+  readonly tableOps?: readonly TableOp[]
+}
+
+/** Worker → main. */
+export type FromWorker =
+  | { readonly type: 'ready' }
+  | { readonly type: 'begun'; readonly block: number; readonly reads: readonly (string | ItemValue)[] }
+  | { readonly type: 'read'; readonly id: number; readonly items: readonly string[] }
+  | { readonly type: 'results'; readonly block: number; readonly results: readonly TaskResult[] }
+  | { readonly type: 'broken'; readonly block: number; readonly message: string }

@@ -1,0 +1,377 @@
+/**
+ * The world a worker executes transactions in: a `StateView` and `TableStore` over item values
+ * cached from the main thread (fetched on a miss), recording for each transaction the values
+ * it read from outside, the state and table writes it made (to replay on the main thread) and
+ * the final value of every item it wrote.
+ */
+import type {
+  AccountState,
+  Address,
+  Bytes,
+  Condition,
+  Entry,
+  Hash32,
+  StateView,
+  Table,
+  TableInfo,
+  TableStore,
+} from '@consortia/interface'
+import { bytesToHex } from '../bytes.js'
+import { PrecompiledCode } from '../codes.js'
+import { entryMatches, selectRows } from '../condition.js'
+import {
+  accountItem,
+  codeItem,
+  decodeAccount,
+  decodeBytes,
+  decodeInfo,
+  decodeRows,
+  encodeAccount,
+  encodeBytes,
+  encodeInfo,
+  encodeRows,
+  type ItemValue,
+  isTransientAddress,
+  itemAddress,
+  rowsItem,
+  storageItem,
+  tableInfoItem,
+} from './items.js'
+import type { ItemUpdates, StateOp, TableOp } from './protocol.js'
+
+/** Default bound on item values a worker caches (the cache starts over when full). */
+export const WORKER_CACHE_ENTRIES_MAX = 500_000
+
+const ZERO_HASH = new Uint8Array(32)
+const NONE = Symbol('none')
+
+/** A value written by the transaction: decoded, plus how to encode it for the main thread. */
+type Local =
+  | { readonly kind: 'account'; readonly value: AccountState | undefined }
+  | { readonly kind: 'bytes'; readonly value: Uint8Array }
+  | { readonly kind: 'info'; readonly value: TableInfo | undefined }
+  | { readonly kind: 'rows'; readonly value: readonly Entry[] }
+
+function encodeLocal(local: Local): ItemValue {
+  switch (local.kind) {
+    case 'account':
+      return encodeAccount(local.value)
+    case 'bytes':
+      return encodeBytes(local.value)
+    case 'info':
+      return encodeInfo(local.value)
+    case 'rows':
+      return encodeRows(local.value)
+  }
+}
+
+/** Options of a `WorkerView`. */
+export interface WorkerViewInit {
+  /** Fetches committed values of items the cache lacks from the main thread. */
+  readonly fetch: (items: readonly string[]) => Promise<readonly ItemValue[]>
+  /** Bound on cached values (default `WORKER_CACHE_ENTRIES_MAX`). */
+  readonly cacheEntriesMax?: number
+  /** The executor's `transientObjectsMax`: addresses in that range make a transaction unsafe. */
+  readonly transientObjectsMax: number
+}
+
+/** The recorded effects of one transaction. */
+export interface TransactionRecord {
+  readonly reads: (string | ItemValue)[]
+  readonly writes: (string | ItemValue)[]
+  readonly stateOps: StateOp[]
+  readonly tableOps: TableOp[]
+  readonly unsafe: string | undefined
+}
+
+/** See the module comment. Not safe for two transactions at once: one at a time per worker. */
+export class WorkerView implements StateView, TableStore {
+  private readonly cache = new Map<string, ItemValue>()
+  private readonly cacheEntriesMax: number
+  private readonly fetchItems: WorkerViewInit['fetch']
+  private readonly objectsMax: number
+  /**
+   * First value of every system-table item (`_sys_*`) read in this block: a session caches
+   * what it derives from them (the permission layer's effective ACLs), so every transaction's
+   * read set carries them.
+   */
+  private sessionReads = new Map<string, ItemValue>()
+  /** First value read from outside, per item, for this transaction. */
+  private reads = new Map<string, ItemValue>()
+  /** Items written by this transaction. */
+  private local = new Map<string, Local>()
+  /** Undo log of `local` for the state's savepoints. */
+  private journal: { item: string; previous: Local | undefined }[] = []
+  private marks: number[] = []
+  private stateOps: StateOp[] = []
+  private tableOps: TableOp[] = []
+  private unsafe: string | undefined
+  private readonly handles = new Map<string, Table>()
+
+  constructor(init: WorkerViewInit) {
+    this.fetchItems = init.fetch
+    this.cacheEntriesMax = init.cacheEntriesMax ?? WORKER_CACHE_ENTRIES_MAX
+    this.objectsMax = init.transientObjectsMax
+  }
+
+  /** Number of cached item values. */
+  get cachedEntries(): number {
+    return this.cache.size
+  }
+
+  /** Applies values pushed by the main thread. */
+  applyUpdates(updates: ItemUpdates): void {
+    for (const item of updates.evict) {
+      if (!item.startsWith('x:')) {
+        this.cache.delete(item)
+        continue
+      }
+      // Every item of an address (its storage was cleared or the account deleted).
+      const address = item.slice(2)
+      for (const key of this.cache.keys()) if (itemAddress(key) === address) this.cache.delete(key)
+    }
+    const set = updates.set
+    for (let i = 0; i < set.length; i += 2) this.remember(set[i] as string, set[i + 1] as ItemValue)
+  }
+
+  /** Forgets every cached value. */
+  clearCache(): void {
+    this.cache.clear()
+  }
+
+  private remember(item: string, value: ItemValue): void {
+    if (!this.cache.has(item) && this.cache.size >= this.cacheEntriesMax) this.cache.clear()
+    this.cache.set(item, value)
+  }
+
+  /** The value of an item that is never validated (earlier blocks' hashes): cached, not recorded. */
+  async fetchOutside(item: string): Promise<readonly ItemValue[]> {
+    if (this.cache.has(item)) return [this.cache.get(item) as ItemValue]
+    const values = await this.fetchItems([item])
+    this.remember(item, values[0] ?? null)
+    return values
+  }
+
+  /** Starts a new block session: forgets the previous block's system-table reads. */
+  beginSession(): void {
+    this.sessionReads = new Map()
+    this.begin()
+  }
+
+  /** Starts recording a new transaction. */
+  begin(): void {
+    this.reads = new Map()
+    this.local = new Map()
+    this.journal = []
+    this.marks = []
+    this.stateOps = []
+    this.tableOps = []
+    this.unsafe = undefined
+  }
+
+  /** Stops recording and returns what the transaction read and wrote. */
+  end(): TransactionRecord {
+    const reads: (string | ItemValue)[] = []
+    for (const [item, value] of this.reads) reads.push(item, value)
+    for (const [item, value] of this.sessionReads) if (!this.reads.has(item)) reads.push(item, value)
+    const writes: (string | ItemValue)[] = []
+    for (const [item, local] of this.local) writes.push(item, encodeLocal(local))
+    const record = {
+      reads,
+      writes,
+      stateOps: this.stateOps,
+      tableOps: this.tableOps,
+      unsafe: this.unsafe ?? (this.marks.length !== 0 ? 'unbalanced state savepoints' : undefined),
+    }
+    this.begin()
+    return record
+  }
+
+  /** Marks the transaction as one only the main thread can execute (it still runs to the end here). */
+  markUnsafe(reason: string): void {
+    this.unsafe ??= reason
+  }
+
+  private async outside(item: string): Promise<ItemValue> {
+    const seen = this.reads.get(item)
+    if (seen !== undefined || this.reads.has(item)) return seen as ItemValue
+    let value: ItemValue | typeof NONE = this.cache.has(item) ? (this.cache.get(item) as ItemValue) : NONE
+    if (value === NONE) {
+      value = (await this.fetchItems([item]))[0] ?? null
+      this.remember(item, value)
+      // Another read of the same item may have finished while this one waited.
+      if (this.reads.has(item)) return this.reads.get(item) as ItemValue
+    }
+    this.reads.set(item, value)
+    if ((item.startsWith('r:_sys_') || item.startsWith('i:_sys_')) && !this.sessionReads.has(item))
+      this.sessionReads.set(item, value)
+    return value
+  }
+
+  private write(item: string, next: Local): void {
+    if (this.marks.length > 0) this.journal.push({ item, previous: this.local.get(item) })
+    this.local.set(item, next)
+  }
+
+  private address(address: Address): string {
+    const hex = bytesToHex(address)
+    if (isTransientAddress(hex, this.objectsMax)) this.markUnsafe(`transient object 0x${hex}`)
+    return hex
+  }
+
+  // --- StateView ---
+
+  async getAccount(address: Address): Promise<AccountState | undefined> {
+    const item = accountItem(this.address(address))
+    const local = this.local.get(item)
+    if (local !== undefined) return local.value as AccountState | undefined
+    return decodeAccount(await this.outside(item))
+  }
+
+  async putAccount(address: Address, account: AccountState): Promise<void> {
+    const value = { nonce: account.nonce, balance: account.balance, codeHash: account.codeHash.slice() }
+    this.stateOps.push(['put-account', address.slice(), value])
+    this.write(accountItem(this.address(address)), { kind: 'account', value })
+  }
+
+  async deleteAccount(address: Address): Promise<void> {
+    this.markUnsafe('deleteAccount')
+    this.write(accountItem(this.address(address)), { kind: 'account', value: undefined })
+  }
+
+  async getCode(address: Address): Promise<Bytes> {
+    const item = codeItem(this.address(address))
+    const local = this.local.get(item)
+    if (local !== undefined) return (local.value as Uint8Array).slice()
+    return decodeBytes(await this.outside(item))
+  }
+
+  async putCode(address: Address, code: Bytes): Promise<void> {
+    this.markUnsafe('putCode')
+    this.write(codeItem(this.address(address)), { kind: 'bytes', value: code.slice() })
+  }
+
+  async getStorage(address: Address, slot: Bytes): Promise<Bytes> {
+    const item = storageItem(this.address(address), bytesToHex(slot))
+    const local = this.local.get(item)
+    if (local !== undefined) return (local.value as Uint8Array).slice()
+    return decodeBytes(await this.outside(item))
+  }
+
+  async putStorage(address: Address, slot: Bytes, value: Bytes): Promise<void> {
+    let start = 0
+    while (start < value.length && value[start] === 0) start++
+    const word = value.slice(start)
+    this.stateOps.push(['put-storage', address.slice(), slot.slice(), value.slice()])
+    this.write(storageItem(this.address(address), bytesToHex(slot)), { kind: 'bytes', value: word })
+  }
+
+  async clearStorage(address: Address): Promise<void> {
+    this.address(address)
+    this.markUnsafe('clearStorage')
+  }
+
+  async checkpoint(): Promise<void> {
+    this.stateOps.push(['checkpoint'])
+    this.marks.push(this.journal.length)
+  }
+
+  async commit(): Promise<void> {
+    this.stateOps.push(['commit'])
+    if (this.marks.pop() === undefined) this.markUnsafe('state commit without checkpoint')
+    if (this.marks.length === 0) this.journal.length = 0
+  }
+
+  async revert(): Promise<void> {
+    this.stateOps.push(['revert'])
+    const mark = this.marks.pop()
+    if (mark === undefined) {
+      this.markUnsafe('state revert without checkpoint')
+      return
+    }
+    for (let i = this.journal.length - 1; i >= mark; i--) {
+      const u = this.journal[i] as { item: string; previous: Local | undefined }
+      if (u.previous === undefined) this.local.delete(u.item)
+      else this.local.set(u.item, u.previous)
+    }
+    this.journal.length = mark
+  }
+
+  /** Workers compute no roots: the main thread's state gives the block's root. */
+  async stateRoot(): Promise<Hash32> {
+    return ZERO_HASH
+  }
+
+  // --- TableStore ---
+
+  private async info(name: string): Promise<TableInfo | undefined> {
+    const item = tableInfoItem(name)
+    const local = this.local.get(item)
+    if (local !== undefined) return local.value as TableInfo | undefined
+    return decodeInfo(await this.outside(item))
+  }
+
+  async createTable(info: TableInfo): Promise<number> {
+    if ((await this.info(info.name)) !== undefined) return PrecompiledCode.TableNameAlreadyExists
+    const copy = { name: info.name, keyField: info.keyField, valueFields: [...info.valueFields] }
+    this.tableOps.push(['create', copy])
+    this.local.set(tableInfoItem(info.name), { kind: 'info', value: copy })
+    return 0
+  }
+
+  async openTable(name: string): Promise<Table | undefined> {
+    const info = await this.info(name)
+    if (info === undefined) return undefined
+    let handle = this.handles.get(name)
+    if (handle === undefined || handle.info.keyField !== info.keyField) {
+      handle = this.tableHandle(info)
+      this.handles.set(name, handle)
+    }
+    return handle
+  }
+
+  private async rows(table: string, key: string): Promise<readonly Entry[]> {
+    const item = rowsItem(table, key)
+    const local = this.local.get(item)
+    if (local !== undefined) return local.value as readonly Entry[]
+    // A table this transaction created has no rows outside it.
+    if (this.local.has(tableInfoItem(table))) return []
+    return decodeRows(await this.outside(item))
+  }
+
+  private tableHandle(info: TableInfo): Table {
+    const name = info.name
+    const setRows = (key: string, rows: readonly Entry[]) =>
+      this.local.set(rowsItem(name, key), { kind: 'rows', value: rows })
+    return {
+      info,
+      select: async (key: string, condition?: Condition) => selectRows(await this.rows(name, key), condition),
+      insert: async (key: string, entry: Entry) => {
+        const rows = await this.rows(name, key)
+        setRows(key, [...rows, Object.freeze({ ...entry, [info.keyField]: key })])
+        this.tableOps.push(['insert', name, key, { ...entry }, 1])
+        return 1
+      },
+      update: async (key: string, entry: Entry, condition?: Condition) => {
+        const rows = await this.rows(name, key)
+        let count = 0
+        const next = rows.map((r) => {
+          if (!entryMatches(r, condition)) return r
+          count++
+          return Object.freeze({ ...r, ...entry })
+        })
+        if (count > 0) setRows(key, next)
+        this.tableOps.push(['update', name, key, { ...entry }, condition, count])
+        return count
+      },
+      remove: async (key: string, condition?: Condition) => {
+        const rows = await this.rows(name, key)
+        const next = rows.filter((r) => !entryMatches(r, condition))
+        const count = rows.length - next.length
+        if (count > 0) setRows(key, next)
+        this.tableOps.push(['remove', name, key, condition, count])
+        return count
+      },
+    }
+  }
+}
