@@ -7,8 +7,14 @@
  * The ledger (`ledger/`) holds the block store (blocks, indexes and receipts in FISCO's system
  * tables, committed in the same AMDB change set as the block's state) and the consensus driver:
  * the host loop around any `ConsensusEngine` (persist → send → commit → advance → verify →
- * propose), with PBFT and Raft wired by `pbftEngineFactory` and `raftEngineFactory`. Block sync
- * and the GroupManager will live in sibling folders.
+ * propose), with PBFT and Raft wired by `pbftEngineFactory` and `raftEngineFactory`. Sync
+ * (`sync/`) holds block sync (status, ranged download from several peers, certificate and
+ * re-execution checks before commit, peer scoring), tx forwarding, and the group roles (sealer,
+ * observer, free node) read from `_sys_consensus_`. The GroupManager (`manager/`) runs many
+ * groups in one node, each in its own storage namespace over one shared transport, with
+ * FISCO's dynamic group management (generate/start/stop/remove/recover, persisted statuses);
+ * named failpoints of the commit path (`FAILPOINT_NAMES`, `CONSORTIA_FAILPOINTS`) let crash
+ * tests kill a node at each commit stage.
  *
  * @example
  * ```ts
@@ -28,8 +34,19 @@
  *   groupId: 1, engine: pbftEngineFactory({ suite, privateKey }), executor, amdb, store, pool,
  *   nonceWindow, transport, suite, privateKey, consensusStore, clock,
  * })
+ *
+ * // Many groups in one node (see README "GroupManager"):
+ * const manager = await createGroupManager({
+ *   suite, privateKey, transport, clock, statusStore,
+ *   storage: createDirectoryGroupStorage({ dataPath: './data' }), // data/group<N>
+ *   executor: () => createSerialExecutor({ hardfork: 'cancun' }, { crypto: suite }),
+ * })
+ * await manager.generateGroup({ groupId: 2, timestamp, sealers }) // STOPPED
+ * await manager.startGroup(2) // RUNNING; manager.group(2) has its store, pool and driver
  * ```
  */
 
 export * from './ledger/index.js'
+export * from './manager/index.js'
+export * from './sync/index.js'
 export * from './txpool/index.js'

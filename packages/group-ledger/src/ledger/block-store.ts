@@ -30,6 +30,7 @@ import {
   encodeBlockHeader,
 } from '@consortia/protocol'
 import { ledgerError, ledgerInvalidInput } from './errors.js'
+import { type Failpoints, failpointsFromEnv } from './failpoints.js'
 
 /** The `_sys_consensus_` key every node row lives under (FISCO `PRI_KEY`). */
 export const CONSENSUS_ROW_KEY = 'node'
@@ -107,6 +108,8 @@ export interface BlockStore {
 export interface BlockStoreInit {
   readonly amdb: AMDB
   readonly suite: CryptoSuite
+  /** Crash-test hooks (`before-state-write`, `after-state-write-before-index`); default: those armed by `CONSORTIA_FAILPOINTS`. */
+  readonly failpoints?: Failpoints
   readonly logger?: Logger
 }
 
@@ -150,6 +153,7 @@ async function readBlock(
 export async function openBlockStore(init: BlockStoreInit): Promise<BlockStore> {
   const { amdb, suite } = init
   const logger = (init.logger ?? silentLogger).child({ component: 'block-store' })
+  const failpoints = init.failpoints ?? failpointsFromEnv()
   const driver = amdb.driver
   const height = await amdb.committedHeight()
   if (height < 0) {
@@ -249,6 +253,7 @@ export async function openBlockStore(init: BlockStoreInit): Promise<BlockStore> 
           `block ${header.number} does not extend the head ${hexOf(head.hash).slice(0, 16)}`,
         )
       }
+      failpoints?.hit('before-state-write')
       const failed = entry.receipts.filter((r) => r.status !== 0).length
       const total = await store.totalTransactionCount()
       const totalFailedRow = await selectOne(
@@ -260,6 +265,7 @@ export async function openBlockStore(init: BlockStoreInit): Promise<BlockStore> 
         totalTransactions: total + entry.block.transactions.length,
         totalFailed: Number(totalFailedRow?.['value'] ?? '0') + failed,
       })
+      failpoints?.hit('after-state-write-before-index')
       await factory.commit()
       head = { number: header.number, hash: entry.hash, header }
       logger.debug('block committed', { number: header.number, txs: entry.block.transactions.length })

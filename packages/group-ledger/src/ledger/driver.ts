@@ -1,6 +1,7 @@
 import { type AMDB, createStorageState, type TableFactory } from '@consortia/amdb'
 import { merkleRoot } from '@consortia/crypto'
 import {
+  type Block,
   type BlockHeader,
   type BlockNumber,
   type Bytes,
@@ -35,6 +36,7 @@ import { BLOCK_LIMIT_MAX_DEFAULT, type TxPool } from '../txpool/pool.js'
 import { type BlockStore, type ChainConfig, readChainConfig, type StoredBlock } from './block-store.js'
 import { CONSENSUS_MESSAGE_BYTES_MAX, decodeConsensusJSON, encodeConsensusJSON } from './codec.js'
 import { ledgerError, ledgerInvalidInput } from './errors.js'
+import { type Failpoints, failpointsFromEnv } from './failpoints.js'
 
 /**
  * The payload of a proposed block: the header the leader computed (FISCO header RLP) and the
@@ -120,6 +122,8 @@ export interface ConsensusDriverInit<B, S> {
   readonly blockLimitMax?: number
   /** Called after each block commits (after the pool saw it). Exceptions are logged. */
   readonly onCommitted?: (block: StoredBlock) => void
+  /** Crash-test hooks of the commit path (default: those armed by `CONSORTIA_FAILPOINTS`, usually none). */
+  readonly failpoints?: Failpoints
   readonly logger?: Logger
 }
 
@@ -133,7 +137,43 @@ export interface ConsensusDriverStats {
   readonly droppedNonSealer: number
   readonly droppedMalformed: number
   readonly droppedQueueFull: number
+  /** Blocks committed through `importBlocks` (block sync); also counted in `committed`. */
+  readonly imported: number
+  /** Blocks `importBlocks` refused (bad certificate, not on the head, execution differs, ...). */
+  readonly importRefused: number
 }
+
+/** A committed block from another node (block sync), imported by `ConsensusDriver.importBlocks`. */
+export interface BlockToImport {
+  /** The decoded block (senders recovered); its `signatureList` is the certificate. */
+  readonly block: Block
+  /** The block hash the sender claims (checked against the header and the re-execution). */
+  readonly hash: Hash32
+  /** The consensus round the certificate is bound to (PBFT view), when the engine has one. */
+  readonly view?: number
+}
+
+/**
+ * Checks an imported block's certificate against the sealer list in force at its height
+ * (`sealerList`, FISCO order); returns the problem, or undefined when it is acceptable.
+ */
+export type ImportCertificateCheck = (
+  block: BlockToImport,
+  sealerList: readonly NodeId[],
+) => string | undefined
+
+/** What `importBlocks` did. */
+export interface ImportBlocksResult {
+  /** Blocks committed (a prefix of the input; blocks at or below the head are skipped). */
+  readonly imported: number
+  /** The first block refused, with the reason; the blocks after it were not looked at. */
+  readonly refused?: { readonly index: number; readonly number: BlockNumber; readonly reason: string }
+  /** False when the host loop did not take the work (closed, stopped or its queue full). */
+  readonly queued: boolean
+}
+
+/** Most blocks one `importBlocks` call takes. */
+export const IMPORT_BLOCKS_MAX = 256
 
 /** The host loop around one consensus engine for one group. */
 export interface ConsensusDriver {
@@ -147,6 +187,18 @@ export interface ConsensusDriver {
   readonly stats: ConsensusDriverStats
   /** The error that stopped the loop (a block the engine decided could not be committed), if any. */
   readonly failure: unknown
+  /**
+   * Block sync: checks, re-executes and commits blocks that follow the head, in order, in the
+   * host loop (so never concurrently with a consensus commit), each in one atomic write.
+   * Checks: parent and number, header hash, the sealer list in force, sealer index,
+   * timestamp, `tx_count_limit`, `checkCertificate`, the transactions (as for proposals),
+   * then the re-executed header must hash to the block hash. After a commit the engine is
+   * rebuilt at the new head from its persisted state, as on a restart.
+   */
+  importBlocks(
+    blocks: readonly BlockToImport[],
+    checkCertificate: ImportCertificateCheck,
+  ): Promise<ImportBlocksResult>
   /** Resolves when no event is queued or running. */
   idle(): Promise<void>
   /** Stops the timer and the subscription and waits for the loop. Leaves the stores and pool open. */
@@ -244,6 +296,7 @@ export async function createConsensusDriver<B, S>(init: ConsensusDriverInit<B, S
   const blockLimitMax = init.blockLimitMax ?? BLOCK_LIMIT_MAX_DEFAULT
   const nodeId = suite.publicKey(init.privateKey)
   const stateKey = stateKeyOf(init.groupId, moduleId)
+  const failpoints = init.failpoints ?? failpointsFromEnv()
 
   let config = await readChainConfig(amdb.driver, store.head.number + 1)
   const indexOf = (id: NodeId) => config.sealerList.findIndex((s) => equal(s, id))
@@ -270,7 +323,7 @@ export async function createConsensusDriver<B, S>(init: ConsensusDriverInit<B, S
       ...(b.view === undefined ? {} : { view: b.view }),
     })
   }
-  const wired = init.engine(
+  let wired = init.engine(
     {
       head: { number: store.head.number, hash: store.head.hash },
       state: storedState,
@@ -280,7 +333,7 @@ export async function createConsensusDriver<B, S>(init: ConsensusDriverInit<B, S
     },
     () => config.sealerList,
   )
-  const engine = wired.engine
+  let engine = wired.engine
 
   const stats = {
     committed: 0,
@@ -290,6 +343,8 @@ export async function createConsensusDriver<B, S>(init: ConsensusDriverInit<B, S
     droppedNonSealer: 0,
     droppedMalformed: 0,
     droppedQueueFull: 0,
+    imported: 0,
+    importRefused: 0,
   }
   const executed = new Map<string, Executed>()
   let lastProposal: { number: number; hashes: Hash32[] } | undefined
@@ -518,6 +573,7 @@ export async function createConsensusDriver<B, S>(init: ConsensusDriverInit<B, S
     executed.clear()
     const block = { header: e.header, transactions: e.transactions, signatureList: c.certificate }
     await store.commitBlock(e.factory, { block, hash: e.hash, receipts: e.receipts, view: c.view })
+    failpoints?.hit('after-commit-before-pool')
     stats.committed++
     lastProposal = undefined
     await pool.onBlockCommitted({ header: e.header, transactions: e.transactions })
@@ -539,22 +595,157 @@ export async function createConsensusDriver<B, S>(init: ConsensusDriverInit<B, S
         logger.warn('onCommitted listener failed', { error: String(err) })
       }
     }
+    failpoints?.hit('after-pool-before-advance')
+  }
+
+  /** One block of `importBlocks`: the problem, or undefined once it is committed. */
+  const importOne = async (b: BlockToImport, check: ImportCertificateCheck): Promise<string | undefined> => {
+    const head = store.head
+    const { header, transactions } = b.block
+    if (header.number !== head.number + 1 || !equal(header.parentHash, head.hash)) return 'not on the head'
+    if (!equal(blockHeaderHash(header, suite.hash), b.hash)) return 'header hash'
+    if (
+      header.sealerList.length !== config.sealerList.length ||
+      header.sealerList.some((id, i) => !equal(id, config.sealerList[i]!))
+    ) {
+      return 'sealer list'
+    }
+    if (!(header.sealer >= 0 && header.sealer < config.sealerList.length)) return 'sealer index'
+    if (header.timestamp < head.header.timestamp) return 'timestamp before parent'
+    if (transactions.length > config.txCountLimit) return 'transaction count'
+    const certificate = check(b, config.sealerList)
+    if (certificate !== undefined) return certificate
+    const problem = await checkTransactions(transactions, header.number)
+    if (problem !== undefined) return problem
+    let result: Executed
+    try {
+      result = await execute(header.number, header.timestamp, header.sealer, transactions, header.extraData)
+    } catch (err) {
+      return `execution failed: ${String(err)}`
+    }
+    if (!equal(result.hash, b.hash)) {
+      result.factory.discard()
+      return 'execution result differs'
+    }
+    const block = { header: result.header, transactions, signatureList: b.block.signatureList }
+    const stored: StoredBlock = { block, hash: result.hash, receipts: result.receipts, view: b.view }
+    await store.commitBlock(result.factory, stored)
+    stats.committed++
+    stats.imported++
+    lastProposal = undefined
+    await pool.onBlockCommitted({ header, transactions })
+    // Membership changes of this block apply from the next one (the engine is rebuilt after).
+    config = await readChainConfig(amdb.driver, header.number + 1)
+    const index = indexOf(nodeId)
+    selfIndex = index >= 0 ? index : undefined
+    if (init.onCommitted !== undefined) {
+      try {
+        init.onCommitted(stored)
+      } catch (err) {
+        logger.warn('onCommitted listener failed', { error: String(err) })
+      }
+    }
+    return undefined
+  }
+
+  const importBlocks = (
+    blocks: readonly BlockToImport[],
+    check: ImportCertificateCheck,
+  ): Promise<ImportBlocksResult> => {
+    const count: unknown = (blocks as { length?: unknown } | undefined)?.length
+    if (typeof count !== 'number' || count > IMPORT_BLOCKS_MAX) {
+      throw ledgerInvalidInput('blocks', `at most ${IMPORT_BLOCKS_MAX} blocks`, String(count))
+    }
+    return new Promise<ImportBlocksResult>((resolve, reject) => {
+      const queued = enqueue(async () => {
+        try {
+          let imported = 0
+          const done: CommittedBlock<BlockProposal>[] = []
+          let refused: ImportBlocksResult['refused']
+          for (const [index, b] of blocks.entries()) {
+            const number = b.block.header.number
+            if (number <= store.head.number) continue
+            if (imported === 0) {
+              // Proposals executed on the old head can no longer be committed.
+              for (const e of executed.values()) e.factory.discard()
+              executed.clear()
+            }
+            const reason = await importOne(b, check)
+            if (reason !== undefined) {
+              stats.importRefused++
+              refused = { index, number, reason }
+              logger.info('synced block refused', { number, reason })
+              break
+            }
+            imported++
+            done.push({
+              block: {
+                number,
+                hash: b.hash,
+                parentHash: b.block.header.parentHash,
+                txCount: b.block.transactions.length,
+                payload: {
+                  header: encodeBlockHeader(b.block.header),
+                  transactions: b.block.transactions.map((t) => t.raw),
+                },
+              },
+              certificate: b.block.signatureList,
+              ...(b.view === undefined ? {} : { view: b.view }),
+            })
+          }
+          if (imported > 0) {
+            // The engine only knows heights it decided itself: rebuild it at the new head
+            // from its persisted safety state, exactly as a restart does.
+            leaderWaiting = false
+            wired = init.engine(
+              {
+                head: { number: store.head.number, hash: store.head.hash },
+                state: storedState,
+                // The blocks just imported (a run ending at the head): no store reads.
+                committed: done.slice(-RESTORE_BLOCKS_MAX),
+                sealerList: config.sealerList,
+                selfIndex,
+              },
+              () => config.sealerList,
+            )
+            engine = wired.engine
+          }
+          resolve(refused === undefined ? { imported, queued: true } : { imported, refused, queued: true })
+        } catch (err) {
+          reject(err)
+          throw err
+        }
+      })
+      if (!queued) resolve({ imported: 0, queued: false })
+    })
   }
 
   const drain = async () => {
     while (engine.hasReady()) {
       const rd = engine.ready()
-      // 1. persist before anything leaves this node
+      // 1. persist before anything leaves this node, durably (fsync): a vote that was sent must
+      //    survive a crash, or a restarted node could vote differently (see README "Crash recovery").
+      //    The state of height h+1 is only produced by `advance` after block h is committed, so a
+      //    persisted state is never ahead of the stored head + 1.
       if (rd.persist !== undefined) {
+        failpoints?.hit('before-consensus-persist')
         storedState =
           wired.mergePersist !== undefined ? wired.mergePersist(storedState, rd.persist) : rd.persist
-        await init.consensusStore.put(stateKey, encodeConsensusJSON(storedState))
+        await init.consensusStore.batch(
+          [{ type: 'put', key: stateKey, value: encodeConsensusJSON(storedState) }],
+          {
+            sync: true,
+          },
+        )
+        failpoints?.hit('after-consensus-persist')
       }
       // 2. send
       for (const m of rd.messages) send(m)
+      if (rd.committed.length > 0) failpoints?.hit('after-send-before-execute')
       // 3. execute (if not yet) and commit
       for (const c of rd.committed) await commit(c)
       engine.advance(rd)
+      if (rd.committed.length > 0) failpoints?.hit('after-advance')
       // 4. verify proposals by re-executing them, then vote
       for (const b of rd.verify) {
         const valid = await verify(b)
@@ -636,6 +827,7 @@ export async function createConsensusDriver<B, S>(init: ConsensusDriverInit<B, S
     get failure() {
       return failure
     },
+    importBlocks,
     idle,
     async close() {
       if (closed) return

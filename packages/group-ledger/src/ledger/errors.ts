@@ -14,6 +14,8 @@ export type LedgerErrorType =
   | { code: 'LEDGER_NOT_NEXT'; expected: number; got: number }
   /** The engine decided a block this node cannot execute or that does not match what it executed. */
   | { code: 'LEDGER_COMMIT_FAILED'; number: number; reason: string }
+  /** A failpoint armed with action `throw` fired (crash tests; see `FAILPOINT_NAMES`). */
+  | { code: 'LEDGER_FAILPOINT'; name: string; hit: number }
 
 /** Every code of `LedgerErrorType`. */
 export type LedgerErrorCode = LedgerErrorType['code']
