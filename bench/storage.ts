@@ -1,7 +1,7 @@
 // Combined storage benchmark: AMDB (tables and StorageState) against MPT, in one process, so the
 // ratios compare runs made side by side on the same machine under the same load.
 //
-//   pnpm --filter @consortia/bench storage [-- --runs 3 --blocks 20 --rows 1000 --reads 10000 --warmup 3]
+//   pnpm --filter @consortia/bench storage [-- --runs 3 --blocks 20 --rows 1000 --reads 10000 --warmup 3 --json]
 //   (= cd bench && node --conditions=source --import tsx storage.ts ...)
 //
 // Per run: MPT on LevelDB (`benchMPT`), AMDB tables on LevelDB (`benchAMDB`), StorageState on
@@ -10,7 +10,9 @@
 // answers. Every backend hashes with Keccak-256 and fsyncs each block. Figures are medians over the
 // runs; each ratio is taken against the MPT figures of the same run, then the median is printed.
 // A short warm-up round (--warmup blocks, 0 to skip) runs first and is not measured; AMDB backends
-// run in reverse order on every other run.
+// run in reverse order on every other run. `--json` adds one last stdout line,
+// {"bench":"storage","rows":[{backend, writeMs, commitMs, rowsPerSec, readsPerSec, rowsVsMPT, readsVsMPT}]},
+// read by bench/run.ts.
 import { randomBytes } from 'node:crypto'
 import { mkdtempSync, rmSync } from 'node:fs'
 import { cpus, loadavg, tmpdir } from 'node:os'
@@ -30,6 +32,7 @@ const { values } = parseArgs({
     rows: { type: 'string', default: '1000' },
     reads: { type: 'string', default: '10000' },
     warmup: { type: 'string', default: '3' },
+    json: { type: 'boolean', default: false },
   },
 })
 const runs = Number(values.runs)
@@ -222,3 +225,33 @@ const out = [
   "Ratios: per run against that run's MPT figures; median (min–max) over runs.",
 ]
 process.stdout.write(`${out.join('\n')}\n`)
+if (values.json) {
+  const jsonRows: Record<string, number | string>[] = []
+  const med = (fs: Figures[], k: keyof Figures) => median(fs.map((f) => f[k]))
+  jsonRows.push({
+    backend: 'MPT, LevelDB',
+    writeMs: med(mptRows, 'writeMs'),
+    commitMs: med(mptRows, 'commitMs'),
+    rowsPerSec: med(mptRows, 'rowsPerSec'),
+    readsPerSec: med(mptRows, 'readsPerSec'),
+    rowsVsMPT: 1,
+    readsVsMPT: 1,
+  })
+  for (const backend of BACKENDS) {
+    const measured = perRun.filter((r) => r.amdb[backend] !== undefined)
+    if (measured.length === 0) continue
+    const fs = measured.map((r) => r.amdb[backend]!)
+    jsonRows.push({
+      backend,
+      writeMs: med(fs, 'writeMs'),
+      commitMs: med(fs, 'commitMs'),
+      rowsPerSec: med(fs, 'rowsPerSec'),
+      readsPerSec: med(fs, 'readsPerSec'),
+      rowsVsMPT: median(measured.map((r) => r.amdb[backend]!.rowsPerSec / r.mpt.rowsPerSec)),
+      readsVsMPT: median(measured.map((r) => r.amdb[backend]!.readsPerSec / r.mpt.readsPerSec)),
+    })
+  }
+  process.stdout.write(
+    `${JSON.stringify({ bench: 'storage', rows: jsonRows, mariadb: noMariaDB ?? 'measured' })}\n`,
+  )
+}

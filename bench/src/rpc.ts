@@ -1,0 +1,61 @@
+/** A small FISCO JSON-RPC client over HTTP, with batches (what the load generator sends). */
+
+/** Longest one request may take. */
+export const RPC_TIMEOUT_MS = 30_000
+
+/** Most requests in one batch (the reference node answers at most 100). */
+export const RPC_BATCH_MAX = 100
+
+/** A JSON-RPC answer: a result or an error. */
+export type RpcAnswer = { readonly result: unknown } | { readonly error: { code: number; message: string } }
+
+/** Calls `method` on `url`; throws on a JSON-RPC error or a transport failure. */
+export async function rpcCall<T>(url: string, method: string, params: readonly unknown[] = []): Promise<T> {
+  const [answer] = await rpcBatch(url, [{ method, params }])
+  if (answer === undefined) throw new Error(`${method}: empty answer from ${url}`)
+  if ('error' in answer) throw new Error(`${method}: ${answer.error.message} (${answer.error.code})`)
+  return answer.result as T
+}
+
+/** Sends `calls` as one batch; answers come back in the order of `calls`. */
+export async function rpcBatch(
+  url: string,
+  calls: readonly { readonly method: string; readonly params: readonly unknown[] }[],
+): Promise<RpcAnswer[]> {
+  if (calls.length === 0 || calls.length > RPC_BATCH_MAX)
+    throw new RangeError(`rpcBatch: expected 1..${RPC_BATCH_MAX} calls, got ${calls.length}`)
+  const body = calls.map((c, id) => ({ jsonrpc: '2.0', id, method: c.method, params: c.params }))
+  const res = await fetch(url, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(calls.length === 1 ? body[0] : body),
+    signal: AbortSignal.timeout(RPC_TIMEOUT_MS),
+  })
+  const text = await res.text()
+  let parsed: unknown
+  try {
+    parsed = JSON.parse(text)
+  } catch {
+    throw new Error(`${url}: expected a JSON-RPC answer, got HTTP ${res.status} "${text.slice(0, 120)}"`)
+  }
+  const list = (Array.isArray(parsed) ? parsed : [parsed]) as {
+    id: number
+    result?: unknown
+    error?: RpcErrorBody
+  }[]
+  const out: RpcAnswer[] = new Array(calls.length)
+  for (const a of list) {
+    const slot = typeof a.id === 'number' && a.id >= 0 && a.id < calls.length ? a.id : undefined
+    const answer: RpcAnswer = a.error !== undefined ? { error: a.error } : { result: a.result }
+    if (slot !== undefined) out[slot] = answer
+    else if (a.error !== undefined && list.length === 1) return calls.map(() => answer)
+  }
+  for (let i = 0; i < out.length; i++)
+    out[i] ??= { error: { code: -32603, message: `no answer for request ${i} of the batch` } }
+  return out
+}
+
+interface RpcErrorBody {
+  code: number
+  message: string
+}
