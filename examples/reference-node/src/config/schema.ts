@@ -65,6 +65,17 @@ export interface NodeConfig {
      */
     readonly mysqlUrl: string
   }
+  /**
+   * Disk encryption (FISCO `[storage_security]`): when present, every LevelDB store of the node is
+   * encrypted under a data key fetched at start from the key manager, and the key files may be
+   * sealed (`requestSealedKeyFile`). LevelDB storage only.
+   */
+  readonly storageSecurity?: {
+    /** The key manager, `http://ip:port` (FISCO `key_manager_ip` + `key_manager_port`). */
+    readonly keyManagerUrl: string
+    /** The node's data key sealed by the key manager (FISCO `cipher_data_key`). */
+    readonly cipherDataKey: string
+  }
   /** TLS material of p2p and the channel (FISCO `[network_security]`). */
   readonly tls: { readonly caCert: string; readonly cert: string; readonly key: string }
   /**
@@ -185,6 +196,15 @@ function record(value: Check, keyPattern: RegExp, expectedKey: string): Check {
   }
 }
 
+const OPTIONAL = Symbol('optional')
+
+/** A field `object` accepts as missing (left out of the result). */
+function optional(check: Check): Check {
+  const wrapped: Check = (v, key, file) => check(v, key, file)
+  ;(wrapped as unknown as Record<symbol, boolean>)[OPTIONAL] = true
+  return wrapped
+}
+
 function object(fields: Record<string, Check>): Check {
   return (v, key, file) => {
     if (!isObject(v)) throw configError(file, key, `expected an object, got ${show(v)}`)
@@ -196,7 +216,10 @@ function object(fields: Record<string, Check>): Check {
     }
     const out: Record<string, unknown> = {}
     for (const [k, check] of Object.entries(fields)) {
-      if (!(k in v)) throw configError(file, at(k), 'missing')
+      if (!(k in v)) {
+        if ((check as unknown as Record<symbol, boolean>)[OPTIONAL]) continue
+        throw configError(file, at(k), 'missing')
+      }
       out[k] = check(v[k], at(k), file)
     }
     return out
@@ -248,6 +271,12 @@ const nodeConfigCheck = object({
     dataPath: str({ nonEmpty: true }),
     mysqlUrl: str({ pattern: /^(?:|(?:mysql|mariadb):\/\/.+)$/, expected: 'empty or a mysql:// URL' }),
   }),
+  storageSecurity: optional(
+    object({
+      keyManagerUrl: str({ pattern: /^https?:\/\/\S+$/, expected: 'an http:// URL of the key manager' }),
+      cipherDataKey: str({ pattern: /^[0-9a-f]+$/, expected: 'the hex cipher data key from encDataKey' }),
+    }),
+  ),
   tls: object({
     caCert: str({ nonEmpty: true }),
     cert: str({ nonEmpty: true }),
@@ -284,6 +313,13 @@ export function parseNodeConfig(value: unknown, file = 'config.json'): NodeConfi
   const config = nodeConfigCheck(value, '', file) as NodeConfig
   if (config.storage.type === 'mysql' && config.storage.mysqlUrl === '') {
     throw configError(file, 'storage.mysqlUrl', 'required when storage.type is "mysql"')
+  }
+  if (config.storage.type === 'mysql' && config.storageSecurity !== undefined) {
+    throw configError(
+      file,
+      'storageSecurity',
+      'disk encryption applies to LevelDB storage only (as in FISCO)',
+    )
   }
   return config
 }

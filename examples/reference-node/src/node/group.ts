@@ -2,6 +2,7 @@ import { join } from 'node:path'
 import {
   type AMDB,
   createAMDB,
+  createKvDriver,
   createLevelDBDriver,
   createMySQLDriver,
   type StorageDriver,
@@ -36,6 +37,7 @@ import {
 import { createLevelKvStore } from '@consortia/kv-level'
 import { createSerialExecutor } from '@consortia/parallel-executor'
 import type { GroupGenesis, NodeConfig } from '../config/schema.js'
+import type { StorageSecurity } from '../key-manager/index.js'
 import { createGroupBackend, type GroupBackend } from '../rpc/backend.js'
 import { systemClock, systemRandom } from './runtime.js'
 
@@ -69,6 +71,8 @@ export interface OpenGroupInit {
   readonly logger: Logger
   /** After each commit (metrics, logs). */
   readonly onCommitted?: (groupId: number, block: StoredBlock) => void
+  /** Disk encryption: every LevelDB store of the group is opened through it when set. */
+  readonly security?: StorageSecurity
 }
 
 /** The MySQL database of a group: the node's URL with `_g<groupId>` appended to its database name. */
@@ -87,7 +91,21 @@ async function openStorageDriver(init: OpenGroupInit, dir: string, logger: Logge
       logger,
     })
   }
+  if (init.security !== undefined) {
+    // Authenticated encryption also detects flipped bits, so no value checksums on top.
+    return createKvDriver(await init.security.openStore({ location: join(dir, 'amdb') }), {
+      name: 'leveldb',
+      sync: true,
+    })
+  }
   return createLevelDBDriver({ location: join(dir, 'amdb') })
+}
+
+/** A LevelDB store of the group: encrypted when the node has disk encryption. */
+function openLevelStore(init: OpenGroupInit, location: string): Promise<KvStore> {
+  return init.security !== undefined
+    ? init.security.openStore({ location })
+    : createLevelKvStore({ location })
 }
 
 /**
@@ -124,11 +142,11 @@ export async function openGroup(init: OpenGroupInit): Promise<RunningGroup> {
       },
     })
     const store = await openBlockStore({ amdb, suite, logger })
-    const consensusStore: KvStore = await createLevelKvStore({ location: join(dir, 'consensus') })
+    const consensusStore: KvStore = await openLevelStore(init, join(dir, 'consensus'))
     closers.push(() => consensusStore.close())
     let journal: KvStore | undefined
     if (config.txPool.journal) {
-      const j = await createLevelKvStore({ location: join(dir, 'txpool') })
+      const j = await openLevelStore(init, join(dir, 'txpool'))
       journal = j
       closers.push(() => j.close())
     }

@@ -11,6 +11,7 @@ import {
   type NodeConfig,
 } from '../config/schema.js'
 import { configError, isNodeError, nodeError } from '../errors.js'
+import { loadStorageSecurity, nodeKeyPem, type StorageSecurity } from '../key-manager/index.js'
 import type { NodeBackend } from '../rpc/backend.js'
 import { claimDataDir } from './data-dir.js'
 import { openGroup, type RunningGroup } from './group.js'
@@ -135,11 +136,25 @@ export async function startNode(nodeDir: string, options: StartNodeOptions = {})
       loadGroupGeneses(pathIn(dir, config.groups.configPath), config),
     )
 
+    // 1b. disk encryption: the data key from the key manager, before any key file or store is read
+    const security: StorageSecurity | undefined =
+      config.storageSecurity === undefined
+        ? undefined
+        : await step(logger, 'storage-security', () =>
+            loadStorageSecurity({
+              keyManagerUrl: config.storageSecurity!.keyManagerUrl,
+              cipherDataKey: config.storageSecurity!.cipherDataKey,
+              cipher: config.chain.suite === 'sm' ? 'sm4-ctr-hmac-sm3' : 'aes-256-gcm',
+              logger: logger.child({ component: 'key-manager-client' }),
+            }),
+          )
+    const readKey = (file: string, key: string) => nodeKeyPem(readText(file, key), security, file)
+
     // 2. crypto: the suite and the consensus key
     const { suite, privateKey, nodeId } = await step(logger, 'crypto', () => {
       const suite: CryptoSuite = createCryptoSuite(config.chain.suite)
       const keyFile = pathIn(dir, config.consensusKey)
-      const pair = privateKeyFromPEM(readText(keyFile, 'consensusKey'))
+      const pair = privateKeyFromPEM(readKey(keyFile, 'consensusKey'))
       const expected = config.chain.suite === 'sm' ? 'sm2' : 'secp256k1'
       if (pair.curve !== expected) {
         throw configError(
@@ -160,7 +175,7 @@ export async function startNode(nodeDir: string, options: StartNodeOptions = {})
     // 4. p2p
     const caPem = readText(pathIn(dir, config.tls.caCert), 'tls.caCert')
     const certPem = readText(pathIn(dir, config.tls.cert), 'tls.cert')
-    const keyPem = readText(pathIn(dir, config.tls.key), 'tls.key')
+    const keyPem = readKey(pathIn(dir, config.tls.key), 'tls.key')
     const p2p = await step(logger, 'p2p', () =>
       createP2PNode(
         {
@@ -203,6 +218,7 @@ export async function startNode(nodeDir: string, options: StartNodeOptions = {})
           privateKey,
           transport,
           logger,
+          security,
           onCommitted: (groupId, b) => {
             const h = b.block.header
             metrics.blockCommitted(groupId, h.number, b.block.transactions.length, h.timestamp, Date.now())
