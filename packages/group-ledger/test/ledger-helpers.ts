@@ -5,7 +5,7 @@
  */
 import { type AMDB, createAMDB, createLevelDBDriver, createMemoryDriver } from '@consortia/amdb'
 import { createCryptoSuite } from '@consortia/crypto'
-import { type Bytes, type KvStore, ModuleId, type NodeId } from '@consortia/interface'
+import { type Bytes, type Clock, type KvStore, ModuleId, type NodeId } from '@consortia/interface'
 import { createLevelKvStore } from '@consortia/kv-level'
 import { createSerialExecutor, DAG_TRANSFER_TABLE, PrecompiledAddress } from '@consortia/parallel-executor'
 import { encodeTransaction, signTransaction } from '@consortia/protocol'
@@ -159,6 +159,34 @@ export function levelStorage(dir: string): NodeStorage {
 }
 
 /** One running sealer. */
+/**
+ * Opens one test node's ledger on its storage: the genesis (written on first open, checked after),
+ * the block store, the nonce window and the transaction pool of group 1.
+ */
+export async function openNodeLedger(
+  storage: NodeStorage,
+  init: { readonly sealerList: readonly NodeId[]; readonly clock: Clock; readonly txCountLimit?: number },
+) {
+  const { amdb, consensus } = await storage.open()
+  await writeGenesis(amdb, suite, {
+    sealerList: [...init.sealerList],
+    timestamp: GENESIS_TIMESTAMP,
+    config: { tx_count_limit: String(init.txCountLimit ?? 50) },
+  })
+  const store = await openBlockStore({ amdb, suite })
+  const nonceWindow = await loadNonceWindow(store, store.head.number)
+  const pool = await createTxPool(
+    { groupId: 1 },
+    {
+      suite,
+      nonceWindow,
+      clock: init.clock,
+      chain: { currentNumber: () => store.head.number, hasTransaction: (h) => store.hasTransaction(h) },
+    },
+  )
+  return { amdb, consensus, store, nonceWindow, pool }
+}
+
 export interface TestNode {
   readonly index: number
   readonly key: Bytes
@@ -211,23 +239,11 @@ export async function createCluster(
   const nodes: TestNode[] = []
 
   const start = async (index: number): Promise<TestNode> => {
-    const { amdb, consensus } = await storages[index]!.open()
-    await writeGenesis(amdb, suite, {
+    const { amdb, consensus, store, nonceWindow, pool } = await openNodeLedger(storages[index]!, {
       sealerList,
-      timestamp: GENESIS_TIMESTAMP,
-      config: { tx_count_limit: String(options.txCountLimit ?? 50) },
+      clock,
+      ...(options.txCountLimit === undefined ? {} : { txCountLimit: options.txCountLimit }),
     })
-    const store = await openBlockStore({ amdb, suite })
-    const nonceWindow = await loadNonceWindow(store, store.head.number)
-    const pool = await createTxPool(
-      { groupId: 1 },
-      {
-        suite,
-        nonceWindow,
-        clock,
-        chain: { currentNumber: () => store.head.number, hasTransaction: (h) => store.hasTransaction(h) },
-      },
-    )
     const key = keys[index]!
     const hashes = nodes[index]?.hashes ?? new Map<number, string>()
     const transport = network.createTransport(suite.publicKey(key))

@@ -42,6 +42,7 @@ import {
   keyOf,
   memoryStorage,
   type NodeStorage,
+  openNodeLedger,
   suite,
   TICK_MS,
 } from './ledger-helpers.js'
@@ -173,23 +174,11 @@ export async function createSyncCluster(options: SyncClusterOptions): Promise<Sy
   const transports: (Transport | undefined)[] = []
 
   const start = async (index: number): Promise<SyncNode> => {
-    const { amdb, consensus } = await storages[index]!.open()
-    await writeGenesis(amdb, suite, {
+    const { amdb, consensus, store, nonceWindow, pool } = await openNodeLedger(storages[index]!, {
       sealerList,
-      timestamp: GENESIS_TIMESTAMP,
-      config: { tx_count_limit: String(options.txCountLimit ?? 50) },
+      clock,
+      ...(options.txCountLimit === undefined ? {} : { txCountLimit: options.txCountLimit }),
     })
-    const store = await openBlockStore({ amdb, suite })
-    const nonceWindow = await loadNonceWindow(store, store.head.number)
-    const pool = await createTxPool(
-      { groupId: 1 },
-      {
-        suite,
-        nonceWindow,
-        clock,
-        chain: { currentNumber: () => store.head.number, hasTransaction: (h) => store.hasTransaction(h) },
-      },
-    )
     const key = keys[index]!
     transports[index] ??=
       options.transportOf === undefined
