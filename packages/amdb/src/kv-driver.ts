@@ -62,6 +62,20 @@ const decodeRows = (table: string, key: string, raw: Bytes): StoredRow[] => {
   })
 }
 
+/** Environment variable that plants a known bug for the reliability suite's planted-bug check. */
+const PLANTED_BUG_ENV = 'CONSORTIA_PLANTED_BUG'
+
+/**
+ * True when `CONSORTIA_PLANTED_BUG` (comma-separated) names `bug`. Only the planted-bug test sets
+ * it; a node or library configuration never does.
+ */
+function isPlantedBug(bug: 'skip-commit-sync', env: NodeJS.ProcessEnv = process.env): boolean {
+  return (env[PLANTED_BUG_ENV] ?? '')
+    .split(',')
+    .map((s) => s.trim())
+    .includes(bug)
+}
+
 /** Options of `createKvDriver`. */
 export interface KvDriverInit {
   /** Name reported by the driver (default `kv`). */
@@ -75,7 +89,10 @@ export interface KvDriverInit {
  * block commits as one atomic `batch` that also records the height.
  */
 export async function createKvDriver(kv: KvStore, init: KvDriverInit = {}): Promise<StorageDriver> {
-  const sync = init.sync ?? true
+  // Planted bug (reliability suite, issue 17): `CONSORTIA_PLANTED_BUG=skip-commit-sync` drops the
+  // fsync of every block commit, so the planted-bug test can show the power-loss tests catch it.
+  // Test-only: no configuration sets it.
+  const sync = (init.sync ?? true) && !isPlantedBug('skip-commit-sync')
   const serial = createSerialQueue()
   let rawHeight: Bytes | undefined
   try {

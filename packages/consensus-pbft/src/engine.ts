@@ -14,6 +14,7 @@ import {
 import { bytesEqual, isBytesOfLength } from './bytes.js'
 import { commitPreimage, signPreimage } from './digest.js'
 import type {
+  PBFTCertificateScheme,
   PBFTCommit,
   PBFTComponents,
   PBFTErrorCode,
@@ -125,7 +126,8 @@ function lengthOf(value: unknown): string {
  * Per height: the leader `(view + height) mod n` sends Prepare; each sealer has the host
  * execute the block (`Ready.verify`), then broadcasts Sign; n−f Signs prepare the block
  * (the node locks on it) and it broadcasts Commit with its signature; n−f Commits decide
- * the block, whose certificate is those n−f commit signatures. Empty proposals are never
+ * the block, whose certificate is those n−f commit signatures (or, under the `block-hash`
+ * scheme, the n−f bare-block-hash signatures the Commits carry, FISCO's `signatureList`). Empty proposals are never
  * committed and trigger a fast view change. A locked node signs another block at the same
  * height only when shown a prepared certificate from a later view than its lock, so an
  * honest node's decision can never be contradicted (Castro & Liskov 1999, §4.4).
@@ -139,6 +141,7 @@ export class PBFTEngine<P = unknown> implements ConsensusEngine<PBFTMessage<P>, 
   private readonly futureMessagesPerSenderMax: number
   private readonly syncBlocksPerReplyMax: number
   private readonly syncIntervalTicks: number
+  private readonly scheme: PBFTCertificateScheme
 
   private n: number
   private f: number
@@ -222,6 +225,15 @@ export class PBFTEngine<P = unknown> implements ConsensusEngine<PBFTMessage<P>, 
       'syncIntervalTicks',
       init.syncIntervalTicks ?? SYNC_INTERVAL_TICKS_DEFAULT,
     )
+
+    const scheme = init.certificateScheme ?? 'view-bound'
+    if (scheme !== 'view-bound' && scheme !== 'block-hash') {
+      fail(
+        'PBFT_INVALID_CONFIG',
+        `expected certificateScheme view-bound or block-hash, got ${String(scheme)}`,
+      )
+    }
+    this.scheme = scheme
 
     checkSealerConfig(init)
     this.n = init.sealerCount
@@ -684,7 +696,17 @@ export class PBFTEngine<P = unknown> implements ConsensusEngine<PBFTMessage<P>, 
       block: slot.prepare.block as ProposedBlock<P>,
     }
     const signature = this.components.sign(this.voteDigest(1, this.height, this.view, hash))
-    const commit: PBFTCommit = { type: 'commit', height: this.height, view: this.view, hash, signature }
+    const commit: PBFTCommit =
+      this.scheme === 'block-hash'
+        ? {
+            type: 'commit',
+            height: this.height,
+            view: this.view,
+            hash,
+            signature,
+            blockSignature: this.components.sign(hash),
+          }
+        : { type: 'commit', height: this.height, view: this.view, hash, signature }
     this.lastCommit = { height: this.height, view: this.view, hash }
     this.dirty = true
     this.sentCommit = true
@@ -703,6 +725,13 @@ export class PBFTEngine<P = unknown> implements ConsensusEngine<PBFTMessage<P>, 
       this.reject('bad-signature', { from, type: 'commit' })
       return
     }
+    if (
+      this.scheme === 'block-hash' &&
+      (!isSignature(m.blockSignature) || !this.components.verify(from, m.hash, m.blockSignature))
+    ) {
+      this.reject('bad-signature', { from, type: 'commit', field: 'blockSignature' })
+      return
+    }
     this.commits[from] = m
     this.checkCommitted()
   }
@@ -714,7 +743,11 @@ export class PBFTEngine<P = unknown> implements ConsensusEngine<PBFTMessage<P>, 
     for (let i = 0; i < this.n && certificate.length < this.quorum; i++) {
       const c = this.commits[i]
       if (c !== undefined && bytesEqual(c.hash, lock.certificate.hash)) {
-        certificate.push({ index: i, signature: c.signature })
+        // block-hash: onCommit (and checkPrepared for our own) made sure it is there.
+        certificate.push({
+          index: i,
+          signature: this.scheme === 'block-hash' ? c.blockSignature! : c.signature,
+        })
       }
     }
     if (certificate.length < this.quorum) return
@@ -1002,8 +1035,12 @@ export class PBFTEngine<P = unknown> implements ConsensusEngine<PBFTMessage<P>, 
     for (const c of m.blocks) {
       if (c.block.number < number) continue
       if (c.block.number !== number || !bytesEqual(c.block.parentHash, parent)) break
-      if (!isView(c.view)) break
-      const digest = this.voteDigest(1, c.block.number, c.view, c.block.hash)
+      let digest: Hash32
+      if (this.scheme === 'block-hash') digest = c.block.hash
+      else {
+        if (!isView(c.view)) break
+        digest = this.voteDigest(1, c.block.number, c.view, c.block.hash)
+      }
       if (!this.isCertificateValid(c.certificate, digest)) {
         this.reject('bad-certificate', { from, type: 'sync-response', number })
         break
@@ -1101,6 +1138,13 @@ export class PBFTEngine<P = unknown> implements ConsensusEngine<PBFTMessage<P>, 
       case 'sign':
       case 'commit':
         if (!isSafeCount(body.height) || !isBytesOfLength(body.hash, 32) || !isSignature(body.signature)) {
+          return 'shape'
+        }
+        if (
+          body.type === 'commit' &&
+          body.blockSignature !== undefined &&
+          !isSignature(body.blockSignature)
+        ) {
           return 'shape'
         }
         return isView(body.view) ? undefined : 'view'

@@ -47,6 +47,7 @@ export {
   VIEW_TIMEOUT_TICKS_DEFAULT,
 } from './engine.js'
 export type {
+  PBFTCertificateScheme,
   PBFTCommit,
   PBFTComponents,
   PBFTError,

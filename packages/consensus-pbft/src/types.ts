@@ -63,8 +63,16 @@ export interface PBFTCommit {
   readonly height: BlockNumber
   readonly view: number
   readonly hash: Hash32
-  /** Signature over `commitDigest(height, view, hash)`; n−f of them form the block's certificate. */
+  /**
+   * Signature over `commitDigest(height, view, hash)`; n−f of them decide the block (and form
+   * its certificate under the `view-bound` scheme).
+   */
   readonly signature: Bytes
+  /**
+   * Under the `block-hash` certificate scheme: the sender's signature over the bare block
+   * hash (FISCO's `signatureList` entry). Sent only after the sender prepared the block.
+   */
+  readonly blockSignature?: Bytes
 }
 
 /**
@@ -157,8 +165,20 @@ export interface PBFTSealerConfig {
   readonly selfIndex: number | undefined
 }
 
+/**
+ * What a decided block's `certificate` holds:
+ * - `view-bound` (default): the n−f Commit signatures over `hash(commitPreimage(h, view, hash))`;
+ * - `block-hash`: FISCO BCOS 2.x `signatureList` entries, n−f signatures over the bare
+ *   block hash (what FISCO SDKs verify: ECDSA recovers `sealerList[index]`, SM2 verifies
+ *   with it). Each Commit then carries both signatures; votes are still counted on the
+ *   view-bound one.
+ */
+export type PBFTCertificateScheme = 'view-bound' | 'block-hash'
+
 /** Options of `createPBFTEngine`. */
 export interface PBFTInit<P = unknown> extends PBFTSealerConfig {
+  /** What decided blocks' certificates hold (default `view-bound`). */
+  readonly certificateScheme?: PBFTCertificateScheme
   /** The last committed block. */
   readonly head: PBFTHead
   /** Safety state from a previous run (`Ready.persist`), if any. */

@@ -14,7 +14,12 @@ import {
 } from '@consortia/amdb'
 import { createLevelKvStore } from '@consortia/kv-level'
 import { blockHeaderHash } from '@consortia/protocol'
-import { createManualClock, createMemoryNetwork, createSeededRandom } from '@consortia/testkit'
+import {
+  createManualClock,
+  createMemoryNetwork,
+  createSeededRandom,
+  writeReliabilityRecord,
+} from '@consortia/testkit'
 import { afterAll, describe, expect, it } from 'vitest'
 import {
   buildBlockHeader,
@@ -298,10 +303,41 @@ function mysqlCrashStorage(dir: string, mysqlUrl: string): CrashStorage {
  * then restarts the group in this process until its pool is empty: every accepted
  * transaction is then on chain exactly once.
  */
+/** `crashRoundsChecked`, plus a `crash` reliability record of the run (issue 17's report). */
 async function crashRounds(
   storage: CrashStorage,
   stages: readonly FailpointName[],
   seed: number,
+): Promise<void> {
+  const started = Date.now()
+  const figures = { kills: 0, acknowledged: 0 }
+  let failure: string | undefined
+  try {
+    await crashRoundsChecked(storage, stages, seed, figures)
+  } catch (err) {
+    failure = err instanceof Error ? err.message.split('\n')[0] : String(err)
+    throw err
+  } finally {
+    writeReliabilityRecord({
+      tier: 'crash',
+      name: `group ledger, kill -9 at ${stages.length} commit stages, ${storage.mysqlUrl === undefined ? 'LevelDB' : 'MariaDB'}`,
+      seeds: [String(seed)],
+      faultsInjected: figures.kills,
+      badInputs: 0,
+      txAcknowledged: figures.acknowledged,
+      txFound: failure === undefined ? figures.acknowledged : 0,
+      violations: failure === undefined ? 0 : 1,
+      violationMessages: failure === undefined ? [] : [failure],
+      durationMs: Date.now() - started,
+    })
+  }
+}
+
+async function crashRoundsChecked(
+  storage: CrashStorage,
+  stages: readonly FailpointName[],
+  seed: number,
+  figures: { kills: number; acknowledged: number },
 ): Promise<void> {
   const random = createSeededRandom(seed)
   const acks = new Map<string, number>()
@@ -318,6 +354,7 @@ async function crashRounds(
       result.signal,
       `${stage}@${hit}: child ended with ${result.code}: ${result.stderr.slice(-2000)}`,
     ).toBe('SIGKILL')
+    figures.kills++
     seq += TXS_PER_RUN
     for (const h of result.accepted) accepted.add(h)
     for (const h of result.submitted) submitted.add(h)
@@ -326,6 +363,7 @@ async function crashRounds(
       if (acks.has(h)) expect(acks.get(h)).toBe(n)
       acks.set(h, n)
     }
+    figures.acknowledged = acks.size
     const height = await checkLedger(storage, acks, promises, submitted)
     expect(height, `after ${stage}`).toBeGreaterThanOrEqual(lastHeight)
     lastHeight = height

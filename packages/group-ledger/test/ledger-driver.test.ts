@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { ModuleId } from '@consortia/interface'
 import { blockHeaderHash, encodeBlockHeader, txHash } from '@consortia/protocol'
-import { afterEach, describe, expect, it } from 'vitest'
+import { afterEach, describe, expect, it, vi } from 'vitest'
 import { buildBlockHeader, decodeConsensusJSON, encodeConsensusJSON } from '../src/index.js'
 import {
   abiCall,
@@ -82,6 +82,23 @@ describe('consensus driver with PBFT', () => {
     expect(b0.some((b) => b !== 1_000_000n)).toBe(true)
     for (const n of nodes.slice(1)) expect(await balances(n.amdb, USERS)).toEqual(b0)
     for (const n of nodes) expect(n.driver.failure).toBeUndefined()
+  })
+
+  it('sealers verifying a proposal reuse the senders their pools recovered instead of recovering again', async () => {
+    cluster = await createCluster([memoryStorage(), memoryStorage(), memoryStorage(), memoryStorage()])
+    const { nodes } = cluster
+    const txs = dagWorkload(USERS, 30)
+    // Every pool admits (and recovers) all 40 transactions before consensus runs.
+    await cluster.submit(txs)
+    const recover = vi.spyOn(suite, 'recover')
+    try {
+      await cluster.runUntil(() => nodes.every((n) => n.pool.size === 0), 400)
+      expect(nodes[0]!.store.head.number).toBeGreaterThanOrEqual(1)
+      // Without the reuse each of the three verifying sealers recovers all 40 senders again (120).
+      expect(recover.mock.calls.length).toBeLessThan(txs.length)
+    } finally {
+      recover.mockRestore()
+    }
   })
 
   it('a sealer restarted from its LevelDB reopens at the same height with its consensus state and keeps committing', async () => {

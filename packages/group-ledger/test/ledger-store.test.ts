@@ -8,6 +8,7 @@ import {
   CONSENSUS_MESSAGE_DEPTH_MAX,
   CONSENSUS_ROW_KEY,
   createConsensusDriver,
+  DECODED_BLOCK_CACHE_MAX,
   DRIVER_EVENT_QUEUE_MAX,
   decodeConsensusJSON,
   encodeConsensusJSON,
@@ -134,6 +135,63 @@ describe('block store', () => {
       'total_failed_transaction_count',
     )
     expect(failed[0]?.fields['value']).toBe('1')
+  })
+
+  it('decodes a block once while it stays among the last DECODED_BLOCK_CACHE_MAX read', async () => {
+    const { amdb, store } = await freshStore()
+    const b = await blockOne(amdb, store)
+    await store.commitBlock(b.factory, {
+      block: { header: b.header, transactions: b.transactions, signatureList: [] },
+      hash: b.hash,
+      receipts: b.receipts,
+    })
+    // Empty blocks 2 … DECODED_BLOCK_CACHE_MAX + 1: enough to push block 1 out.
+    for (let n = 2; n <= DECODED_BLOCK_CACHE_MAX + 1; n++) {
+      const factory = await amdb.openBlock(n)
+      await factory.settle()
+      const header = buildBlockHeader(suite, {
+        parentHash: store.head.hash,
+        number: n,
+        timestamp: GENESIS_TIMESTAMP + 1000 * n,
+        dbHash: factory.hash(),
+        sealerList: store.head.header.sealerList,
+        sealer: 0,
+        transactions: [],
+        receipts: [],
+        gasUsed: 0n,
+      })
+      await store.commitBlock(factory, {
+        block: { header, transactions: [], signatureList: [] },
+        hash: blockHeaderHash(header, suite.hash),
+        receipts: [],
+      })
+    }
+    // A store whose suite counts sender recoveries (each read of block 1 recovers its 2 senders).
+    let recovered = 0
+    const counting = {
+      ...suite,
+      recover: (h: Uint8Array, sig: Uint8Array) => {
+        recovered++
+        return suite.recover(h, sig)
+      },
+    }
+    const reopened = await openBlockStore({ amdb, suite: counting })
+    const first = await reopened.blockByNumber(1)
+    expect(recovered).toBe(2)
+    // Receipts, nonces and the block again: no decoding.
+    expect((await reopened.receipt(b.transactions[1]!.hash))?.status).toBe(22)
+    expect(await reopened.blockNonces(1)).toEqual(b.transactions.map((t) => t.tx.nonce))
+    expect(await reopened.blockByNumber(1)).toBe(first)
+    expect(recovered).toBe(2)
+    // DECODED_BLOCK_CACHE_MAX other blocks later, block 1 was dropped and is decoded again.
+    for (let n = 2; n <= DECODED_BLOCK_CACHE_MAX + 1; n++)
+      expect(await reopened.blockByNumber(n)).toBeDefined()
+    const again = await reopened.blockByNumber(1)
+    expect(recovered).toBe(4)
+    expect(again).not.toBe(first)
+    expect(again?.block.transactions.map((t) => hexOf(t.sender))).toEqual(
+      first?.block.transactions.map((t) => hexOf(t.sender)),
+    )
   })
 
   it('refuses a block that does not follow the head, and a discarded change set leaves nothing', async () => {

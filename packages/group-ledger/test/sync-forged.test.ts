@@ -79,7 +79,7 @@ describe('forged blocks', () => {
     expect(await back.store.hasTransaction(suite.hash(other))).toBe(false)
   })
 
-  it('PBFT certificates: n - f distinct sealers over (height, view, hash); Raft blocks only from sealers', async () => {
+  it('PBFT certificates: n - f distinct sealers over the block hash (FISCO signatureList); Raft blocks only from sealers', async () => {
     cluster = await createSyncCluster({ nodes: 4, txCountLimit: 5 })
     const c = cluster
     await submit(c.running(), dagWorkload(USERS, 0))
@@ -101,8 +101,16 @@ describe('forged blocks', () => {
     expect(policy.check(withSigs(flipped), sealers, c.nodes[0]!.id)).toMatch(/does not verify/)
     expect(policy.check(withSigs(sigs.slice(0, 2)), sealers, c.nodes[0]!.id)).toMatch(/needs 3/)
     expect(policy.check(withSigs([sigs[0]!, sigs[0]!, sigs[1]!]), sealers, c.nodes[0]!.id)).toMatch(/twice/)
-    expect(policy.check(withSigs(sigs, entry.view + 1), sealers, c.nodes[0]!.id)).toMatch(/does not verify/)
-    expect(policy.check({ block: stored.block, hash: stored.hash }, sealers, c.nodes[0]!.id)).toMatch(/view/)
+    // FISCO's signatures are over the bare block hash: each one is by sealerList[index].
+    for (const s of sigs) expect(suite.verify(stored.hash, s.signature, sealers[s.index]!)).toBe(true)
+    // No view is needed to check them; another block's hash fails.
+    expect(policy.check({ block: stored.block, hash: stored.hash }, sealers, c.nodes[0]!.id)).toBeUndefined()
+    const parent = (await c.nodes[0]!.store.hashByNumber(0))!
+    expect(policy.check({ ...entry, hash: parent }, sealers, c.nodes[0]!.id)).toMatch(/does not verify/)
+    // The view-bound scheme refuses them (and blocks without a view).
+    const bound = pbftCertificates(suite, { scheme: 'view-bound' })
+    expect(bound.check(entry, sealers, c.nodes[0]!.id)).toMatch(/does not verify/)
+    expect(bound.check({ block: stored.block, hash: stored.hash }, sealers, c.nodes[0]!.id)).toMatch(/view/)
     expect(
       policy.check(withSigs([{ index: 9, signature: sigs[0]!.signature }]), sealers, c.nodes[0]!.id),
     ).toMatch(/not a sealer/)

@@ -22,10 +22,7 @@ import {
   type ConsensusDriver,
   createBlockSync,
   createConsensusDriver,
-  createTxPool,
   createTxSync,
-  loadNonceWindow,
-  openBlockStore,
   pbftCertificates,
   pbftEngineFactory,
   raftCertificates,
@@ -34,7 +31,6 @@ import {
   type TxPool,
   type TxSync,
   type TxSyncInit,
-  writeGenesis,
 } from '../src/index.js'
 import {
   GENESIS_TIMESTAMP,

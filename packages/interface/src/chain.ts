@@ -9,8 +9,11 @@ export type TxSignature =
   | { readonly kind: 'ecdsa'; readonly v: number; readonly r: bigint; readonly s: bigint }
   | { readonly kind: 'sm2'; readonly publicKey: Bytes; readonly r: bigint; readonly s: bigint }
 
-/** Transaction layout: `rc2` (13 items, FISCO ≥ 2.0.0-rc2) or legacy `rc1` (10 items, decode only). */
-export type TxFormat = 'rc1' | 'rc2'
+/**
+ * Transaction layout: `rc2` (13 items, FISCO ≥ 2.0.0-rc2), legacy `rc1` (10 items, decode only),
+ * or `eth`, an Ethereum-signed envelope carried as is (see `EthTransaction`).
+ */
+export type TxFormat = 'rc1' | 'rc2' | 'eth'
 
 /**
  * A FISCO BCOS 2.x transaction, fields in RLP order.

@@ -1,5 +1,6 @@
 // Cost of disk encryption: the same writes and point reads on a plain LevelDB store and through
-// createEncryptedKvStore with AES-256-GCM and SM4-CTR + HMAC-SM3. Prints a table with ratios.
+// createEncryptedKvStore with AES-256-GCM and SM4-CTR + HMAC-SM3, with plaintext keys (format 1)
+// and with encrypted keys (format 2, the default). Prints a table with ratios.
 // Run from packages/kv-level:  node --conditions=source --import tsx bench/encrypted.ts [--keys 20000]
 import { mkdtempSync, rmSync } from 'node:fs'
 import { cpus, loadavg, tmpdir } from 'node:os'
@@ -57,11 +58,13 @@ try {
     ...(await measure(await createLevelKvStore({ location: join(dir, 'plain') }))),
   })
   for (const cipher of KV_CIPHERS as KvCipher[]) {
-    const inner = await createLevelKvStore({ location: join(dir, cipher) })
-    results.push({
-      name: cipher,
-      ...(await measure(await createEncryptedKvStore(inner, { dataKey, cipher }))),
-    })
+    for (const encryptKeys of [false, true]) {
+      const inner = await createLevelKvStore({ location: join(dir, `${cipher}-${encryptKeys}`) })
+      results.push({
+        name: `${cipher}, ${encryptKeys ? 'keys + values (format 2)' : 'values only (format 1)'}`,
+        ...(await measure(await createEncryptedKvStore(inner, { dataKey, cipher, encryptKeys }))),
+      })
+    }
   }
   const base = results[0]!
   const fmt = (n: number) => Math.round(n).toLocaleString('en-US')

@@ -86,6 +86,26 @@ export function checkCipher(cipher: unknown, field = 'cipher'): asserts cipher i
   }
 }
 
+/** Bytes drawn from the CSPRNG at a time for nonces and IVs (one `randomBytes` call per pool). */
+const RANDOM_POOL_BYTES = 4096
+let randomPool = Buffer.alloc(0)
+let randomPoolAt = 0
+
+/**
+ * `n` fresh CSPRNG bytes, cut from a pool that is replaced (never refilled in place) when used
+ * up: each byte is handed out once, and one `randomBytes` call serves hundreds of nonces, which
+ * matters because a call costs more than sealing a 100-byte value.
+ */
+function freshRandom(n: number): Buffer {
+  if (randomPoolAt + n > randomPool.length) {
+    randomPool = randomBytes(Math.max(RANDOM_POOL_BYTES, n))
+    randomPoolAt = 0
+  }
+  const out = randomPool.subarray(randomPoolAt, randomPoolAt + n)
+  randomPoolAt += n
+  return out
+}
+
 const u32 = (n: number): Buffer => {
   const b = Buffer.allocUnsafe(4)
   b.writeUInt32BE(n)
@@ -111,7 +131,7 @@ export function createDataCipher(dataKey: Bytes, salt: Bytes, cipher: KvCipher):
       cipher,
       keyCheck,
       seal(plaintext, aad) {
-        const nonce = randomBytes(AES_NONCE_BYTES)
+        const nonce = freshRandom(AES_NONCE_BYTES)
         const c = createCipheriv('aes-256-gcm', key, nonce, { authTagLength: AES_TAG_BYTES })
         c.setAAD(aad)
         const body = c.update(plaintext)
@@ -149,7 +169,7 @@ export function createDataCipher(dataKey: Bytes, salt: Bytes, cipher: KvCipher):
     cipher,
     keyCheck,
     seal(plaintext, aad) {
-      const iv = randomBytes(SM4_IV_BYTES)
+      const iv = freshRandom(SM4_IV_BYTES)
       const c = createCipheriv('sm4-ctr', encKey, iv)
       const ivAndBody = Buffer.concat([iv, c.update(plaintext), c.final()])
       return Buffer.concat([ivAndBody, mac(aad, ivAndBody)])

@@ -27,6 +27,11 @@ export type KvLevelErrorType =
   | { code: 'KV_NOT_ENCRYPTED' }
   /** The store (or sealed file) was written with another cipher than the one asked for. */
   | { code: 'KV_CIPHER_MISMATCH'; stored: string; requested: string }
+  /**
+   * A range scan of a key-encrypted store covers more entries than its `scanEntriesMax`
+   * (the entries of one prefix group are sorted in memory); nothing was yielded.
+   */
+  | { code: 'KV_SCAN_TOO_LARGE'; scanEntriesMax: number }
 
 /** Shorthand for the error class this package throws. */
 export type KvLevelError = ChainError<KvLevelErrorType>

@@ -6,9 +6,11 @@
  * (`KV_CLOSED`, `KV_IO`, `KV_BATCH_TOO_LARGE`, `KV_INVALID_INPUT`).
  *
  * Disk encryption (FISCO's storage security): `createEncryptedKvStore(inner, { dataKey, cipher })`
- * seals every value with AES-256-GCM or SM4-CTR + HMAC-SM3 and checks the data key at open
- * (`KV_WRONG_KEY`, `KV_TAMPERED`, `KV_NOT_ENCRYPTED`, `KV_CIPHER_MISMATCH`); `sealKeyFile` /
- * `openKeyFile` do the same for the node's private key file.
+ * encrypts every key with a prefix-preserving cipher (`createKeyCipher`; prefix scans stay one
+ * inner prefix scan, ranges are sorted after decryption), seals every value with AES-256-GCM or
+ * SM4-CTR + HMAC-SM3 and checks the data key at open (`KV_WRONG_KEY`, `KV_TAMPERED`,
+ * `KV_NOT_ENCRYPTED`, `KV_CIPHER_MISMATCH`, `KV_SCAN_TOO_LARGE`); `sealKeyFile` / `openKeyFile`
+ * do the same for the node's private key file.
  *
  * @example
  * ```ts
@@ -25,7 +27,7 @@
  *   dataKey,
  *   cipher: 'aes-256-gcm',
  * })
- * await secret.put(key, Uint8Array.of(7)) // nonce ‖ ciphertext ‖ tag on disk
+ * await secret.put(key, Uint8Array.of(7)) // K(key) → nonce ‖ ciphertext ‖ tag on disk
  * await secret.close()
  * ```
  */
@@ -46,12 +48,15 @@ export {
 } from './cipher.js'
 export {
   createEncryptedKvStore,
+  ENCRYPTED_KEY_CACHE_ENTRIES_MAX,
+  ENCRYPTED_SCAN_ENTRIES_MAX,
   type EncryptedKvInit,
   type EncryptedKvStore,
   type KvEncryptionInfo,
   readKvEncryptionInfo,
 } from './encrypted-kv.js'
 export { describeValue, type KvLevelError, type KvLevelErrorType, kvInvalidInput } from './errors.js'
+export { createKeyCipher, ENCRYPTED_KEY_BYTES_MAX, type KeyCipher } from './key-cipher.js'
 export {
   createLevelKvStore,
   LEVEL_BATCH_OPS_MAX,

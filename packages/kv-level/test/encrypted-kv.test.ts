@@ -2,13 +2,17 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:f
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { isChainError } from '@consortia/interface'
-import { createMemoryKvStore, kvStoreComplianceSuite } from '@consortia/testkit'
+import { createMemoryKvStore, createSeededRandom, kvStoreComplianceSuite } from '@consortia/testkit'
 import { afterAll, describe, expect, it } from 'vitest'
 import {
   createDataCipher,
   createEncryptedKvStore,
+  createKeyCipher,
   createLevelKvStore,
   DATA_KEY_BYTES_MIN,
+  ENCRYPTED_KEY_BYTES_MAX,
+  ENCRYPTED_KEY_CACHE_ENTRIES_MAX,
+  ENCRYPTED_SCAN_ENTRIES_MAX,
   isSealedKeyFile,
   KV_CIPHER_OVERHEAD_BYTES,
   KV_CIPHERS,
@@ -39,6 +43,9 @@ for (const cipher of KV_CIPHERS) {
   kvStoreComplianceSuite(`encrypted memory store (${cipher})`, async () =>
     createEncryptedKvStore(createMemoryKvStore(), { dataKey: DATA_KEY, cipher }),
   )
+  kvStoreComplianceSuite(`encrypted memory store, plaintext keys (format 1, ${cipher})`, async () =>
+    createEncryptedKvStore(createMemoryKvStore(), { dataKey: DATA_KEY, cipher, encryptKeys: false }),
+  )
 }
 
 /** Every regular file under `dir`, read whole. */
@@ -53,11 +60,14 @@ function filesOf(dir: string): { path: string; bytes: Buffer }[] {
 }
 
 /** Writes 300 values holding a marker, closes the store and greps the directory for them. */
-async function writeAndGrep(location: string, cipher: KvCipher | 'none') {
+async function writeAndGrep(location: string, cipher: KvCipher | 'none', encryptKeys = true) {
   const marker = 'TOP-SECRET-BALANCE-'
   const values = Array.from({ length: 300 }, (_, i) => `${marker}${i}-of-account-${(i * 7919) % 1000}`)
   const inner = await createLevelKvStore({ location })
-  const store = cipher === 'none' ? inner : await createEncryptedKvStore(inner, { dataKey: DATA_KEY, cipher })
+  const store =
+    cipher === 'none'
+      ? inner
+      : await createEncryptedKvStore(inner, { dataKey: DATA_KEY, cipher, encryptKeys })
   for (let i = 0; i < values.length; i += 100) {
     await store.batch(
       values
@@ -73,20 +83,22 @@ async function writeAndGrep(location: string, cipher: KvCipher | 'none') {
   return {
     markerHits: hits(marker),
     valueHits: values.filter((v) => hits(v) > 0).length,
-    keyHits: hits('acct-17'),
+    keyHits: hits('acct-17') + hits('acct-2'),
   }
 }
 
 describe('createEncryptedKvStore on LevelDB', () => {
-  it('leaves no value bytes in the data directory (the unencrypted control shows the grep works)', async () => {
+  it('leaves no key or value bytes in the data directory (the unencrypted control shows the grep works)', async () => {
     const plain = await writeAndGrep(fresh(), 'none')
     expect(plain.markerHits).toBeGreaterThan(0)
     expect(plain.valueHits).toBeGreaterThan(0)
+    expect(plain.keyHits).toBeGreaterThan(0)
     for (const cipher of KV_CIPHERS) {
-      const sealed = await writeAndGrep(fresh(), cipher)
-      expect(sealed).toEqual({ markerHits: 0, valueHits: 0, keyHits: sealed.keyHits })
-      // Keys stay in plaintext by design (FISCO does the same): AMDB scans key ranges.
-      expect(sealed.keyHits).toBeGreaterThan(0)
+      expect(await writeAndGrep(fresh(), cipher)).toEqual({ markerHits: 0, valueHits: 0, keyHits: 0 })
+      // Format 1 (stores created before keys were encrypted) keeps keys in plaintext.
+      const legacy = await writeAndGrep(fresh(), cipher, false)
+      expect(legacy).toEqual({ markerHits: 0, valueHits: 0, keyHits: legacy.keyHits })
+      expect(legacy.keyHits).toBeGreaterThan(0)
     }
   })
 
@@ -108,7 +120,7 @@ describe('createEncryptedKvStore on LevelDB', () => {
     await expect(createEncryptedKvStore(wrongInner, { dataKey: DATA_KEY, cipher: other })).rejects.toSatisfy(
       (e: unknown) => isChainError(e, 'KV_CIPHER_MISMATCH') && e.getMetadata().stored === cipher,
     )
-    expect(await readKvEncryptionInfo(wrongInner)).toEqual({ format: 1, cipher })
+    expect(await readKvEncryptionInfo(wrongInner)).toEqual({ format: 2, cipher, keysEncrypted: true })
     await wrongInner.close()
 
     const b = await createEncryptedKvStore(await createLevelKvStore({ location }), {
@@ -129,20 +141,29 @@ describe('createEncryptedKvStore on LevelDB', () => {
     await inner.close()
   })
 
-  it.each(KV_CIPHERS)(
-    'refuses modified, truncated and moved values with KV_TAMPERED (%s)',
-    async (cipher) => {
+  it.each(
+    KV_CIPHERS.flatMap((cipher) => [
+      [cipher, true],
+      [cipher, false],
+    ]) as [KvCipher, boolean][],
+  )(
+    'refuses modified, truncated and moved values with KV_TAMPERED (%s, keys encrypted: %s)',
+    async (cipher, encryptKeys) => {
       const inner = createMemoryKvStore()
-      const store = await createEncryptedKvStore(inner, { dataKey: DATA_KEY, cipher })
+      const store = await createEncryptedKvStore(inner, { dataKey: DATA_KEY, cipher, encryptKeys })
       await store.batch([
         { type: 'put', key: enc('alice'), value: enc('100') },
         { type: 'put', key: enc('bob'), value: enc('5') },
       ])
-      // The inner store holds 0x01 ‖ key → 0x01 ‖ nonce ‖ ciphertext ‖ tag.
-      const raw = (k: string) => inner.get(Uint8Array.from([0x01, ...enc(k)])) as Promise<Uint8Array>
+      // The inner store holds 0x01 ‖ K(key) → format ‖ nonce ‖ ciphertext ‖ tag; K keeps lengths.
+      const innerKeys = new Map<number, Uint8Array>()
+      for await (const [k] of inner.iterate({ gte: Uint8Array.of(0x01) })) innerKeys.set(k.length - 1, k)
+      const innerKeyOf = (k: string) => innerKeys.get(k.length) as Uint8Array
+      expect(Buffer.from(innerKeyOf('alice').subarray(1)).equals(enc('alice'))).toBe(!encryptKeys)
+      const raw = (k: string) => inner.get(innerKeyOf(k)) as Promise<Uint8Array>
       const rawAlice = await raw('alice')
-      expect(rawAlice.length).toBe(1 + KV_CIPHER_OVERHEAD_BYTES[cipher] + 3)
-      const innerKeyOf = (k: string) => Uint8Array.from([0x01, ...enc(k)])
+      // Format 2 seals u16 key length ‖ key ‖ value; format 1 the value alone.
+      expect(rawAlice.length).toBe(1 + KV_CIPHER_OVERHEAD_BYTES[cipher] + 3 + (encryptKeys ? 2 + 5 : 0))
 
       for (const at of [1, 1 + KV_CIPHER_OVERHEAD_BYTES[cipher] - 1, rawAlice.length - 1]) {
         const flipped = Uint8Array.from(rawAlice)
@@ -174,10 +195,17 @@ describe('createEncryptedKvStore on LevelDB', () => {
   it('seals each value with a fresh nonce: equal values differ on disk', async () => {
     const inner = createMemoryKvStore()
     const store = await createEncryptedKvStore(inner, { dataKey: DATA_KEY, cipher: 'aes-256-gcm' })
+    const sealedValue = async () => {
+      for await (const [k, v] of inner.iterate({ gte: Uint8Array.of(0x01) })) {
+        expect(k.length).toBe(2)
+        return v
+      }
+      throw new Error('no value stored')
+    }
     await store.put(enc('a'), enc('same'))
-    const first = await inner.get(Uint8Array.from([0x01, ...enc('a')]))
+    const first = await sealedValue()
     await store.put(enc('a'), enc('same'))
-    const second = await inner.get(Uint8Array.from([0x01, ...enc('a')]))
+    const second = await sealedValue()
     expect(first).not.toEqual(second)
     await store.close()
   })
@@ -202,6 +230,11 @@ describe('createEncryptedKvStore on LevelDB', () => {
     ).rejects.toThrow('ops[1].value: expected Uint8Array, got string(1)')
     expect(await store.get(enc('ok'))).toBeUndefined()
     expect(() => store.iterate({ gt: 'a' as unknown as Uint8Array })).toThrow('gt: expected Uint8Array')
+    expect(() => store.iterate({ limit: -2 })).toThrow('limit: expected a non-negative integer')
+    await store.put(enc('ok'), enc('1'))
+    const unlimited: string[] = []
+    for await (const [k] of store.iterate({ limit: -1 })) unlimited.push(new TextDecoder().decode(k))
+    expect(unlimited).toEqual(['ok'])
     await store.close()
   })
 
@@ -274,5 +307,181 @@ describe('sealKeyFile / openKeyFile', () => {
       cipher: 'aes-256-gcm',
     })
     expect(openKeyFile(max, DATA_KEY).length).toBe(SEALED_FILE_BYTES_MAX)
+  })
+})
+
+describe('key encryption (format 2)', () => {
+  const salt = new Uint8Array(16).fill(7)
+  const hex = (b: Uint8Array) => Buffer.from(b).toString('hex')
+
+  it.each(KV_CIPHERS)('is a length-preserving, prefix-preserving bijection (%s)', (cipher) => {
+    const k = createKeyCipher(DATA_KEY, salt, cipher)
+    const rnd = createSeededRandom(16)
+    const keys: Uint8Array[] = [new Uint8Array(0), Uint8Array.of(0), Uint8Array.of(255)]
+    for (let i = 0; i < 200; i++) {
+      // Few distinct byte values so that many keys share prefixes of every length.
+      keys.push(Uint8Array.from({ length: rnd.nextInt(12) }, () => 0x61 + rnd.nextInt(3)))
+    }
+    const cts = keys.map((key) => k.encrypt(key))
+    for (let i = 0; i < keys.length; i++) {
+      expect(cts[i]!.length).toBe(keys[i]!.length)
+      expect(k.encrypt(keys[i]!)).toEqual(cts[i]) // deterministic
+      if (i % 20 === 0) expect(k.decrypt(cts[i]!)).toEqual(keys[i])
+      for (let j = 0; j < keys.length; j += 7) {
+        const a = keys[i]!
+        const b = keys[j]!
+        let p = 0
+        while (p < a.length && p < b.length && a[p] === b[p]) p++
+        let q = 0
+        while (q < a.length && q < b.length && cts[i]![q] === cts[j]![q]) q++
+        expect(q).toBe(p) // common prefix of ciphertexts = common prefix of plaintexts
+      }
+    }
+    // Every one-byte key maps to a different byte: a permutation of 0..255.
+    const singles = new Set(Array.from({ length: 256 }, (_, b) => k.encrypt(Uint8Array.of(b))[0]))
+    expect(singles.size).toBe(256)
+  })
+
+  it('depends on the data key, the salt and the cipher', () => {
+    const key = enc('_sys_tables_\u0000t_user')
+    const a = hex(createKeyCipher(DATA_KEY, salt, 'aes-256-gcm').encrypt(key))
+    expect(hex(createKeyCipher(OTHER_KEY, salt, 'aes-256-gcm').encrypt(key))).not.toBe(a)
+    expect(hex(createKeyCipher(DATA_KEY, new Uint8Array(16), 'aes-256-gcm').encrypt(key))).not.toBe(a)
+    expect(hex(createKeyCipher(DATA_KEY, salt, 'sm4-ctr-hmac-sm3').encrypt(key))).not.toBe(a)
+    expect(a).not.toContain(hex(enc('_sys_')))
+  })
+
+  it('answers random range scans like an unencrypted store (bounds, reverse, limit)', async () => {
+    const rnd = createSeededRandom(2026)
+    const model = createMemoryKvStore()
+    const store = await createEncryptedKvStore(createMemoryKvStore(), {
+      dataKey: DATA_KEY,
+      cipher: 'aes-256-gcm',
+    })
+    const randomKey = () =>
+      Uint8Array.from({ length: rnd.nextInt(6) }, () => [0x00, 0x01, 0x61, 0xff][rnd.nextInt(4)]!)
+    const ops = Array.from({ length: 300 }, () => ({
+      type: 'put' as const,
+      key: randomKey(),
+      value: randomKey(),
+    }))
+    await model.batch(ops)
+    await store.batch(ops)
+    const collect = async (it: AsyncIterable<readonly [Uint8Array, Uint8Array]>) => {
+      const out: string[] = []
+      for await (const [k, v] of it) out.push(`${hex(k)}=${hex(v)}`)
+      return out
+    }
+    for (let round = 0; round < 200; round++) {
+      const options: Record<string, unknown> = {}
+      const lower = rnd.nextInt(3)
+      if (lower === 1) options.gt = randomKey()
+      if (lower === 2) options.gte = randomKey()
+      const upper = rnd.nextInt(3)
+      if (upper === 1) options.lt = randomKey()
+      if (upper === 2) options.lte = randomKey()
+      if (rnd.nextInt(2) === 0) options.reverse = true
+      if (rnd.nextInt(2) === 0) options.limit = 1 + rnd.nextInt(10)
+      expect(await collect(store.iterate(options))).toEqual(await collect(model.iterate(options)))
+    }
+    await store.close()
+  })
+
+  it(`refuses a scan above scanEntriesMax (default ${ENCRYPTED_SCAN_ENTRIES_MAX}) and keys above ENCRYPTED_KEY_BYTES_MAX`, async () => {
+    const store = await createEncryptedKvStore(createMemoryKvStore(), {
+      dataKey: DATA_KEY,
+      cipher: 'aes-256-gcm',
+      scanEntriesMax: 4,
+    })
+    expect(store.scanEntriesMax).toBe(4)
+    await store.batch(
+      ['t1\u0000a', 't1\u0000b', 't1\u0000c', 't1\u0000d', 't1x\u0000a'].map((k) => ({
+        type: 'put' as const,
+        key: enc(k),
+        value: enc('v'),
+      })),
+    )
+    const count = async (options: Parameters<typeof store.iterate>[0]) => {
+      let n = 0
+      for await (const _ of store.iterate(options)) n++
+      return n
+    }
+    // Exactly scanEntriesMax entries in the group of prefix 't1\0' (table t1x is not read): allowed.
+    expect(await count({ gte: enc('t1\u0000'), lt: enc('t1\u0001') })).toBe(4)
+    await expect(count({})).rejects.toSatisfy(
+      (e: unknown) => isChainError(e, 'KV_SCAN_TOO_LARGE') && e.getMetadata().scanEntriesMax === 4,
+    )
+    await expect(store.put(new Uint8Array(ENCRYPTED_KEY_BYTES_MAX + 1), enc('v'))).rejects.toThrow(
+      `ops[0].key: expected at most ${ENCRYPTED_KEY_BYTES_MAX} bytes, got ${ENCRYPTED_KEY_BYTES_MAX + 1} bytes`,
+    )
+    await store.put(new Uint8Array(ENCRYPTED_KEY_BYTES_MAX).fill(9), enc('max'))
+    expect(await store.get(new Uint8Array(ENCRYPTED_KEY_BYTES_MAX).fill(9))).toEqual(enc('max'))
+    await expect(
+      createEncryptedKvStore(createMemoryKvStore(), {
+        dataKey: DATA_KEY,
+        cipher: 'aes-256-gcm',
+        scanEntriesMax: 0,
+      }),
+    ).rejects.toThrow('scanEntriesMax: expected a positive integer')
+    await store.close()
+  })
+
+  it(`bounds the encrypted-key cache by keyCacheEntriesMax (default ${ENCRYPTED_KEY_CACHE_ENTRIES_MAX})`, async () => {
+    const inner = createMemoryKvStore()
+    const store = await createEncryptedKvStore(inner, {
+      dataKey: DATA_KEY,
+      cipher: 'aes-256-gcm',
+      keyCacheEntriesMax: 3,
+    })
+    const keys = ['k0', 'k1', 'k2', 'k3', 'k4'].map(enc)
+    for (const [i, k] of keys.entries()) {
+      await store.put(k, Uint8Array.of(i))
+      expect(store.keyCacheEntries).toBe(Math.min(i + 1, 3))
+    }
+    // Evicted and cached keys alike map to the same inner keys: every value reads back.
+    expect(await store.getMany(keys)).toEqual(keys.map((_, i) => Uint8Array.of(i)))
+    expect(store.keyCacheEntries).toBe(3)
+    let innerCount = 0
+    for await (const _ of inner.iterate({ gte: Uint8Array.of(0x01) })) innerCount++
+    expect(innerCount).toBe(5)
+    const uncached = await createEncryptedKvStore(createMemoryKvStore(), {
+      dataKey: DATA_KEY,
+      cipher: 'aes-256-gcm',
+      keyCacheEntriesMax: 0,
+    })
+    await uncached.put(enc('a'), enc('1'))
+    expect(uncached.keyCacheEntries).toBe(0)
+    expect(await uncached.get(enc('a'))).toEqual(enc('1'))
+    await expect(
+      createEncryptedKvStore(createMemoryKvStore(), {
+        dataKey: DATA_KEY,
+        cipher: 'aes-256-gcm',
+        keyCacheEntriesMax: -1,
+      }),
+    ).rejects.toThrow('keyCacheEntriesMax: expected a non-negative integer')
+    await store.close()
+    await uncached.close()
+  })
+
+  it('reopens a format 1 store (plaintext keys) in its format, and reports both formats', async () => {
+    const location = fresh()
+    const legacy = await createEncryptedKvStore(await createLevelKvStore({ location }), {
+      dataKey: DATA_KEY,
+      cipher: 'sm4-ctr-hmac-sm3',
+      encryptKeys: false,
+    })
+    expect(legacy.keysEncrypted).toBe(false)
+    await legacy.put(enc('height'), enc('9'))
+    await legacy.close()
+    const inner = await createLevelKvStore({ location })
+    expect(await readKvEncryptionInfo(inner)).toEqual({
+      format: 1,
+      cipher: 'sm4-ctr-hmac-sm3',
+      keysEncrypted: false,
+    })
+    const again = await createEncryptedKvStore(inner, { dataKey: DATA_KEY, cipher: 'sm4-ctr-hmac-sm3' })
+    expect(again.keysEncrypted).toBe(false)
+    expect(await again.get(enc('height'))).toEqual(enc('9'))
+    await again.close()
   })
 })

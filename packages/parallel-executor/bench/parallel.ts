@@ -16,8 +16,11 @@
  *
  *   node --conditions=source --import tsx bench/parallel.ts [txsPerBlock=10000] [reps=2]
  *     [--workload=DagTransfer|ParallelOk] [--workers=1,2,4,8,16] [--conflicts=0,10,50]
+ *     [--profile=FILE]   (CPU profile of the main thread in the measured parallel blocks)
  */
-import { availableParallelism } from 'node:os'
+import { readFileSync, writeFileSync } from 'node:fs'
+import { Session } from 'node:inspector/promises'
+import { availableParallelism, loadavg } from 'node:os'
 import { createAMDB, createMemoryDriver, createStorageState, type TableFactory } from '@consortia/amdb'
 import type { Executor, SignedTransaction } from '@consortia/interface'
 import { encodeDeployData, encodeFunctionData, parseAbi } from 'viem'
@@ -33,6 +36,11 @@ const txsPerBlock = Number(positional[0] ?? 10_000)
 const reps = Number(positional[1] ?? 2)
 const workerCounts = (flag('workers') ?? '1,2,4,8,16').split(',').map(Number)
 const conflicts = (flag('conflicts') ?? '0,10,50').split(',').map(Number)
+/** `--profile=FILE`: a V8 CPU profile of the main thread during the measured parallel blocks. */
+const profileOut = flag('profile')
+const profiler = profileOut === undefined ? undefined : new Session()
+profiler?.connect()
+await profiler?.post('Profiler.enable')
 const workloads = (['DagTransfer', 'ParallelOk'] as const).filter(
   (w) => flag('workload') === undefined || flag('workload') === w,
 )
@@ -123,9 +131,34 @@ function blockOf(workload: (typeof workloads)[number], conflictPercent: number):
   })
 }
 
+/**
+ * CPU milliseconds the main thread has used (Linux: /proc/self/task/<pid>/stat, in clock ticks
+ * of 10 ms), or NaN elsewhere. Unlike wall time it hardly depends on other load on the machine.
+ */
+function mainThreadCpuMs(): number {
+  try {
+    const stat = readFileSync(`/proc/self/task/${process.pid}/stat`, 'utf8')
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ')
+    return (Number(fields[11]) + Number(fields[12])) * 10
+  } catch {
+    return Number.NaN
+  }
+}
+
+interface BlockTime {
+  /** Wall ms of `execute`. */
+  readonly ms: number
+  /** Main-thread CPU ms during `execute`. */
+  readonly mainCpuMs: number
+  /** CPU ms of every thread of the process during `execute`. */
+  readonly cpuMs: number
+}
+
 let height = 3
-/** Executes `txs` as the chain's next block and commits it; returns the wall ms of `execute`. */
-async function timeBlock(executor: Executor, txs: SignedTransaction[]): Promise<number> {
+/** Executes `txs` as the chain's next block and commits it; times `execute`. */
+async function timeBlock(executor: Executor, txs: SignedTransaction[]): Promise<BlockTime> {
+  const main0 = mainThreadCpuMs()
+  const cpu0 = process.cpuUsage()
   const t0 = performance.now()
   const r = await executor.execute(
     ctx(height++),
@@ -133,10 +166,22 @@ async function timeBlock(executor: Executor, txs: SignedTransaction[]): Promise<
     createStorageState({ tables: block, hash: benchSuite.hash }),
   )
   const ms = performance.now() - t0
+  const cpu = process.cpuUsage(cpu0)
+  const mainCpuMs = mainThreadCpuMs() - main0
   await block.commit()
   block = await amdb.openBlock()
   if (r.receipts.some((x) => x.status !== 0)) throw new Error('bench: a transfer failed')
-  return ms
+  return { ms, mainCpuMs, cpuMs: (cpu.user + cpu.system) / 1000 }
+}
+
+/** Median wall ms, main-thread CPU µs per transaction and all-thread CPU µs per transaction. */
+function summary(times: readonly BlockTime[]): { ms: number; mainUs: string; cpuUs: string } {
+  const us = (v: number) => (Number.isNaN(v) ? 'n/a' : ((v * 1000) / txsPerBlock).toFixed(1))
+  return {
+    ms: median(times.map((t) => t.ms)),
+    mainUs: us(median(times.map((t) => t.mainCpuMs))),
+    cpuUs: us(median(times.map((t) => t.cpuMs))),
+  }
 }
 
 const serial = createSerialExecutor({}, { crypto: benchSuite, tables: () => block })
@@ -150,34 +195,52 @@ for (const w of workerCounts) {
 
 console.log(
   `\nparallel execution: ${txsPerBlock} transactions per block, median of ${reps} measured runs after one warm-up run per executor; ` +
-    `Node ${process.version}, ${availableParallelism()} CPUs\n`,
+    `Node ${process.version}, ${availableParallelism()} CPUs, load average ${loadText()}\n`,
 )
-console.log('| workload | conflict | executor | tx/s | vs serial | merged | conflicts | main thread |')
-console.log('|---|---|---|---|---|---|---|---|')
+console.log(
+  '| workload | conflict | executor | tx/s | vs serial | main-thread CPU µs/tx | CPU µs/tx, all threads | merged | conflicts | run on main |',
+)
+console.log('|---|---|---|---|---|---|---|---|---|---|')
 for (const workload of workloads) {
   for (const c of conflicts) {
     const txs = blockOf(workload, c)
     await timeBlock(serial, txs)
-    const serialMs = median(await repeat(() => timeBlock(serial, txs)))
+    const base = summary(await repeat(() => timeBlock(serial, txs)))
+    const serialMs = base.ms
     const rate = (ms: number) => Math.round((txsPerBlock / ms) * 1000).toLocaleString('en-US')
-    console.log(`| ${workload} | ${c}% | serial | ${rate(serialMs)} | 1.00× | | | |`)
+    console.log(
+      `| ${workload} | ${c}% | serial | ${rate(serialMs)} | 1.00× | ${base.mainUs} | ${base.cpuUs} | | | |`,
+    )
     for (const [w, executor] of parallel) {
       await timeBlock(executor, txs)
-      const ms = median(await repeat(() => timeBlock(executor, txs)))
+      await profiler?.post('Profiler.start')
+      const t = summary(await repeat(() => timeBlock(executor, txs)))
+      const ms = t.ms
+      if (profiler !== undefined) {
+        const { profile } = await profiler.post('Profiler.stop')
+        writeFileSync(`${profileOut}.${workload}-${c}-${w}.cpuprofile`, JSON.stringify(profile))
+      }
       const s = executor.lastBlock
       const mainThread =
         s === undefined || s.workers === 0 ? 'all' : String(s.conflicts + s.fallbacks + s.barriers)
       console.log(
-        `| ${workload} | ${c}% | ${w} worker${w === 1 ? ' (serial path)' : 's'} | ${rate(ms)} | ${(serialMs / ms).toFixed(2)}× | ${s?.merged ?? ''} | ${s?.conflicts ?? ''} | ${mainThread} |`,
+        `| ${workload} | ${c}% | ${w} worker${w === 1 ? ' (serial path)' : 's'} | ${rate(ms)} | ${(serialMs / ms).toFixed(2)}× | ${t.mainUs} | ${t.cpuUs} | ${s?.merged ?? ''} | ${s?.conflicts ?? ''} | ${mainThread} |`,
       )
     }
   }
 }
+console.log(`\nload average at the end: ${loadText()}`)
 for (const executor of parallel.values()) await executor.close()
 await amdb.close()
 
-async function repeat(fn: () => Promise<number>): Promise<number[]> {
-  const out: number[] = []
+function loadText(): string {
+  return loadavg()
+    .map((l) => l.toFixed(1))
+    .join(' / ')
+}
+
+async function repeat(fn: () => Promise<BlockTime>): Promise<BlockTime[]> {
+  const out: BlockTime[] = []
   for (let i = 0; i < reps; i++) out.push(await fn())
   return out
 }

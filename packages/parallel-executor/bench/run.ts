@@ -20,6 +20,7 @@
  *   node --conditions=source --import tsx bench/run.ts [txsPerBlock=2000] [reps=3] [blocks=3]
  *     [--state=StorageState/LevelDB] [--workload=DagTransfer|ERC-20]
  */
+import { loadavg } from 'node:os'
 import { createSerialExecutor, type SerialExecutorInit } from '../src/index.js'
 import {
   type BenchState,
@@ -57,7 +58,7 @@ const samples = new Map<string, Sample>()
 const keyOf = (s: string, w: string, p: string) => `${s}|${w}|${p}`
 
 console.log(
-  `serial execution: ${txsPerBlock} transactions per block, ${blocks} measured blocks × ${reps} runs per configuration (Node ${process.version})`,
+  `serial execution: ${txsPerBlock} transactions per block, ${blocks} measured blocks × ${reps} runs per configuration (Node ${process.version}), load average ${loadText()}`,
 )
 // JIT warm-up: one short run of every configuration first, not measured, so the first
 // configuration measured does not pay for compiling the code they share.
@@ -143,3 +144,11 @@ if (dag !== undefined)
   console.log(`target DagTransfer ≥ 50,000 tx/s (StorageState/LevelDB): ${(dag / 50_000).toFixed(2)}×`)
 if (erc !== undefined)
   console.log(`target ERC-20 ≥ 2,500 tx/s (StorageState/LevelDB): ${(erc / 2_500).toFixed(2)}×`)
+
+console.log(`load average at the end: ${loadText()}`)
+
+function loadText(): string {
+  return loadavg()
+    .map((l) => l.toFixed(1))
+    .join(' / ')
+}

@@ -28,6 +28,7 @@ import { createBloomHasher, logsBloom } from './bloom.js'
 import { bytesToHex, numberToAddress } from './bytes.js'
 import { CONTRACT_TABLE_PREFIX } from './codes.js'
 import { executorError } from './errors.js'
+import { applyEthNonceRule } from './eth-nonce.js'
 import { FiscoCommon, FiscoEVM, type PrecompiledHost, precompiledExecResult } from './evm.js'
 import {
   checkPermissionSettings,
@@ -454,7 +455,11 @@ export function createSerialExecutor(
     async function executeOne(signed: SignedTransaction): Promise<Receipt> {
       const tx = signed.tx
       const blockLimit = tx.blockLimit
-      if (!(blockNumber < blockLimit && blockLimit <= blockLimitMax)) {
+      // Ethereum-origin transactions: the sender's nonce instead of the blockLimit (eth-nonce.ts).
+      const ethNonce = await applyEthNonceRule(signed, adapter)
+      if (ethNonce !== undefined) {
+        if (ethNonce !== TxStatus.None) return rejected(ethNonce)
+      } else if (!(blockNumber < blockLimit && blockLimit <= blockLimitMax)) {
         return rejected(TxStatus.BlockLimitCheckFail)
       }
       if (context.gasLimit > 0n && gasUsed >= context.gasLimit) return rejected(TxStatus.BlockGasLimitReached)
@@ -512,7 +517,7 @@ export function createSerialExecutor(
           gasLimit: txGasLimit - base,
           gasPrice: tx.gasPrice,
           // FISCO 2.x (≥ rc2) keeps no per-transaction nonce: only CREATE bumps it.
-          skipNonceIncrement: tx.to !== null,
+          skipNonceIncrement: tx.to !== null || ethNonce !== undefined,
           blobVersionedHashes: [],
         })
       } finally {
@@ -646,7 +651,7 @@ export function createSerialExecutor(
     store: TableStore,
   ): Promise<readonly string[] | undefined> {
     const tx = signed.tx
-    if (tx.to === null) return undefined
+    if (tx.to === null || tx.format === 'eth') return undefined
     const hex = bytesToHex(tx.to)
     const precompiled = system.get(hex)
     if (precompiled !== undefined) return precompiledParallelTag(precompiled, tx.data, crypto)

@@ -18,7 +18,12 @@ import {
   transaction,
   type World,
 } from './helpers/chain.js'
-import { CRASH_ADDRESS, CRASH_VALUE, precompiles as crashPrecompiles } from './helpers/crash-precompile.js'
+import {
+  CRASH_ADDRESS,
+  CRASH_VALUE,
+  precompiles as crashPrecompiles,
+  HANG_VALUE,
+} from './helpers/crash-precompile.js'
 import {
   DAG_ABI,
   DAG_ADDRESS,
@@ -232,6 +237,66 @@ describe('parallel executor behaviour', () => {
     }
   }, 120_000)
 
+  it('treats a worker that hangs as dead after workerTimeoutMs: its transactions run on the main thread, the next block replaces it', async () => {
+    const a = await dumpWorld()
+    const b = await dumpWorld()
+    const init = { precompiles: crashPrecompiles() }
+    const timeoutMs = 3000
+    const executor = createParallelExecutor(
+      {
+        ...init,
+        workers: 2,
+        minTransactions: 1,
+        workerTimeoutMs: timeoutMs,
+        precompilesModule: new URL('./helpers/crash-precompile.ts', import.meta.url),
+      },
+      { crypto: ecdsa, tables: () => b.tables },
+    )
+    const touch = parseAbi(['function touch(string, uint256) returns (uint256)'])
+    const call = (key: string, n: bigint) =>
+      transaction({
+        from: ALICE,
+        to: CRASH_ADDRESS,
+        data: encodeFunctionData({ abi: touch, functionName: 'touch', args: [key, n] }),
+      })
+    const serial = createSerialExecutor(init, { crypto: ecdsa, tables: () => a.tables })
+    try {
+      for (const [number, hang] of [
+        [1, true],
+        [2, false],
+      ] as const) {
+        const txs = [
+          ...Array.from({ length: 10 }, (_, i) => call(`k${i}`, BigInt(i + 100))),
+          // A key of its own: only this transaction waits for the hung worker.
+          ...(hang ? [call('spin', HANG_VALUE)] : []),
+          ...Array.from({ length: 20 }, (_, i) => transfer(`x${i}`, `y${i}`, 1n)),
+        ]
+        const expected = await serial.execute(blockContext(number), txs, a.state)
+        const started = performance.now()
+        const got = await executor.execute(blockContext(number), txs, b.state)
+        const elapsedMs = performance.now() - started
+        expect(got.receipts.map(plain)).toEqual(expected.receipts.map(plain))
+        expect(got.receipts.every((r) => r.status === 0)).toBe(true)
+        expect(bytesToHex(got.stateRoot)).toBe(bytesToHex(expected.stateRoot))
+        await a.next()
+        await b.next()
+        expect(b.dump()).toBe(a.dump())
+        if (hang) {
+          // The block waited for the timeout, not forever, and gave the worker up.
+          expect(elapsedMs).toBeGreaterThanOrEqual(timeoutMs)
+          expect(executor.lastBlock?.hung).toBe(1)
+          expect(executor.lastBlock?.fallbacks).toBeGreaterThan(0)
+        } else {
+          expect(executor.lastBlock?.hung).toBe(0)
+          expect(executor.lastBlock?.workers).toBe(2)
+          expect(executor.lastBlock?.merged).toBeGreaterThan(0)
+        }
+      }
+    } finally {
+      await executor.close()
+    }
+  }, 120_000)
+
   it('takes the serial path for 1 worker and small blocks, and refuses bad options with typed errors', async () => {
     const [a, b] = await pair(dag)
     const one = createParallelExecutor({ workers: 1 }, { crypto: ecdsa, tables: () => b.tables })
@@ -248,6 +313,9 @@ describe('parallel executor behaviour', () => {
     )
     expect(() => createParallelExecutor({ workers: 2, mode: 'eager' as 'dag' }, { crypto: ecdsa })).toThrow(
       /mode/,
+    )
+    expect(() => createParallelExecutor({ workers: 2, workerTimeoutMs: 0 }, { crypto: ecdsa })).toThrow(
+      /workerTimeoutMs/,
     )
     let missing: unknown
     try {

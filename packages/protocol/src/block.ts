@@ -11,6 +11,7 @@ import type {
 import { bloomBytes } from './bloom.js'
 import { bytesToHex, describe, equalBytes, type HashFn } from './bytes.js'
 import { invalidInput, protocolError } from './errors.js'
+import { decodeBlockTransaction, signBlockTransaction } from './eth-transaction.js'
 import { type ReceiptLayout, receiptFromRLP, receiptToRLP } from './receipt.js'
 import {
   decodeRLP,
@@ -24,7 +25,7 @@ import {
   type RLPItem,
   uintToBytes,
 } from './rlp.js'
-import { decodeTransaction, recoverSender, type TxDecodeOptions } from './transaction.js'
+import type { TxDecodeOptions } from './transaction.js'
 
 /** Default upper bound of an encoded block: FISCO's `P2PMessage::MAX_MESSAGE_LENGTH` (100 MiB). */
 export const blockBytesMax = 100 * 1024 * 1024
@@ -265,7 +266,7 @@ export function decodeBlock(bytes: Bytes, suite: CryptoSuite, options?: BlockDec
   const raws = decodeBlockTransactions(expectBytes(at(1), 'block.transactions'), options).map((raw) =>
     raw.slice(),
   )
-  const txs = raws.map((raw) => decodeTransaction(raw, options?.transaction))
+  const txs = raws.map((raw) => decodeBlockTransaction(raw, options?.transaction))
   const stored = expectFixedBytes(at(2), 'block.hash', 32)
   const signatureList: BlockSignature[] = expectList(at(3), 'block.signatureList').map((entry, i) => {
     const [index, signature] = expectList(entry, `block.signatureList[${i}]`, [2]) as [RLPItem, RLPItem]
@@ -295,9 +296,7 @@ export function decodeBlock(bytes: Bytes, suite: CryptoSuite, options?: BlockDec
       `block hash ${bytesToHex(stored)} differs from its header hash ${bytesToHex(hash)}`,
     )
   }
-  const transactions: SignedTransaction[] = txs.map((tx, i) => {
-    const raw = raws[i]!
-    return { tx, raw, hash: suite.hash(raw), sender: recoverSender(tx, suite) }
-  })
+  // Either kind (FISCO or an Ethereum envelope): the sender comes from the raw bytes' own signature.
+  const transactions: SignedTransaction[] = txs.map((tx, i) => signBlockTransaction(tx, raws[i]!, suite))
   return { block: { header, transactions, signatureList }, hash, receipts }
 }

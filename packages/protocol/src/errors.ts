@@ -43,6 +43,8 @@ export type ProtocolErrorType =
   | { code: 'TX_SUITE_MISMATCH'; signature: 'ecdsa' | 'sm2'; suite: string }
   /** The suite refused the signature (bad r/s, high s, no recovery, SM2 verify failed). */
   | { code: 'TX_BAD_SIGNATURE'; reason: string }
+  /** An Ethereum typed envelope of a type this chain does not carry (only 0x01 and 0x02 are). */
+  | { code: 'TX_ETH_UNSUPPORTED_TYPE'; type: number }
   /** A block longer than the caller's `maxBytes`. Checked before any parsing. */
   | { code: 'BLOCK_TOO_LARGE'; bytes: number; maxBytes: number }
   /** The FISCO transaction container inside a block (count, offsets, bodies) is malformed. */
@@ -83,6 +85,7 @@ const PROTOCOL_CODES: Readonly<Record<ProtocolErrorCode, true>> = {
   TX_BAD_V: true,
   TX_SUITE_MISMATCH: true,
   TX_BAD_SIGNATURE: true,
+  TX_ETH_UNSUPPORTED_TYPE: true,
   BLOCK_TOO_LARGE: true,
   BLOCK_TXS_MALFORMED: true,
   BLOCK_TOO_MANY_TXS: true,

@@ -28,6 +28,7 @@ export {
   type ProtocolErrorCode,
   type ProtocolErrorType,
 } from './errors.js'
+export * from './eth-transaction.js'
 export * from './receipt.js'
 export * from './rlp.js'
 export * from './transaction.js'

@@ -1,5 +1,6 @@
 import { performance } from 'node:perf_hooks'
 import fc from 'fast-check'
+import { writeReliabilityRecord } from './reliability.js'
 
 /** Inputs one fuzz run feeds a target unless told otherwise (issue 17: at least 50,000 per CI run). */
 export const FUZZ_RUNS_DEFAULT = 50_000
@@ -32,6 +33,13 @@ export interface FuzzOptions {
   slowMs?: number
   /** Largest random input in bytes. */
   inputBytesMax?: number
+  /**
+   * Write a `fuzz` reliability record (see `writeReliabilityRecord`) when the run ends: default
+   * true; false for runs that fail on purpose (tests of the fuzzer itself).
+   */
+  record?: boolean
+  /** Folder of that record (default `reliabilityDir()`). */
+  recordDir?: string
 }
 
 /** What a fuzz run found. */
@@ -143,11 +151,13 @@ function fuzzSession(
     failures: [],
   }
   const heapBefore = process.memoryUsage().heapUsed
+  const startedMs = performance.now()
+  const seed = options.seed ?? 17
   return {
     arbitrary,
     report,
     slowMs,
-    checkOptions: { numRuns: runs, seed: options.seed ?? 17, endOnFailure: true },
+    checkOptions: { numRuns: runs, seed, endOnFailure: true },
     done: () => report.failures.length >= 10,
     /** Scores one input: `first` is its outcome, `again` the re-run of a slow one. */
     score(input: Uint8Array, first: Outcome, again?: Outcome): void {
@@ -182,6 +192,25 @@ function fuzzSession(
           input: '',
           detail: `heap grew by ${report.heapGrowthBytes} bytes`,
         })
+      }
+      if (options.record !== false) {
+        writeReliabilityRecord(
+          {
+            tier: 'fuzz',
+            name,
+            seeds: [String(seed)],
+            faultsInjected: 0,
+            badInputs: report.runs,
+            txAcknowledged: 0,
+            txFound: 0,
+            violations: report.failures.length,
+            violationMessages: report.failures.map(
+              (f) => `${f.kind}: ${f.detail}${f.input === '' ? '' : ` (input ${f.input.slice(0, 64)})`}`,
+            ),
+            durationMs: Math.round(performance.now() - startedMs),
+          },
+          options.recordDir,
+        )
       }
       return report
     },

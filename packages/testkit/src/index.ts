@@ -32,5 +32,6 @@ export {
 export * from './memory-transport.js'
 export * from './power-loss.js'
 export { createSeededRandom } from './random.js'
+export * from './reliability.js'
 export * from './simulator/index.js'
 export { stateViewComplianceSuite } from './state-view-suite.js'

@@ -1,5 +1,18 @@
-import { describe, expect, it } from 'vitest'
-import { FUZZ_RUNS_DEFAULT, formatFuzzReport, runFuzz, runFuzzAsync } from '../src/index.js'
+import { mkdtempSync, readdirSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { afterAll, describe, expect, it } from 'vitest'
+import {
+  FUZZ_RUNS_DEFAULT,
+  formatFuzzReport,
+  readReliabilityRecords,
+  runFuzz,
+  runFuzzAsync,
+} from '../src/index.js'
+
+// The runs below fail on purpose: their reliability records go to a folder of their own.
+const recordDir = mkdtempSync(join(tmpdir(), 'consortia-fuzz-records-'))
+afterAll(() => rmSync(recordDir, { recursive: true, force: true }))
 
 class ExpectedError extends Error {}
 
@@ -14,8 +27,8 @@ describe('runFuzz', () => {
       },
       isExpected: (err: unknown) => err instanceof ExpectedError,
     }
-    const a = runFuzz(target, { runs: 2000 })
-    const b = runFuzz(target, { runs: 2000 })
+    const a = runFuzz(target, { runs: 2000, recordDir })
+    const b = runFuzz(target, { runs: 2000, recordDir })
     expect(a.runs).toBe(2000)
     expect(a.accepted + a.refused).toBe(2000)
     expect(a.accepted).toBeGreaterThan(0)
@@ -35,7 +48,7 @@ describe('runFuzz', () => {
         },
         isExpected: (err) => err instanceof ExpectedError,
       },
-      { runs: 5000 },
+      { runs: 5000, recordDir },
     )
     expect(report.failures.length).toBeGreaterThan(0)
     expect(report.failures[0]?.kind).toBe('unexpected-error')
@@ -57,7 +70,7 @@ describe('runFuzz', () => {
         },
         isExpected: () => false,
       },
-      { runs: 300, slowMs: 10 },
+      { runs: 300, slowMs: 10, recordDir },
     )
     expect(report.failures.some((f) => f.kind === 'slow')).toBe(true)
   })
@@ -74,11 +87,30 @@ describe('runFuzz', () => {
         },
         isExpected: (err) => err instanceof ExpectedError,
       },
-      { runs: 3000 },
+      { runs: 3000, recordDir },
     )
     expect(report.runs).toBeGreaterThan(0)
     expect(report.refused).toBeGreaterThan(0)
     expect(report.failures[0]?.detail).toBe('RangeError: too long')
+  })
+
+  it('writes a fuzz reliability record per target: inputs tried and failures as violations', () => {
+    const { records, errors } = readReliabilityRecords(recordDir)
+    expect(errors).toEqual([])
+    const byName = new Map(records.map((r) => [r.name, r]))
+    expect(byName.get('first-byte-even')).toMatchObject({ tier: 'fuzz', badInputs: 2000, violations: 0 })
+    expect(byName.get('first-byte-even')?.seeds).toEqual(['17'])
+    const crash = byName.get('crashes-on-0xff')
+    expect(crash?.violations).toBeGreaterThan(0)
+    expect(crash?.violationMessages[0]).toMatch(/^unexpected-error: TypeError: boom \(input [0-9a-f]*ff/)
+    expect(byName.get('slow-on-long-input')?.violations).toBeGreaterThan(0)
+    expect(byName.get('async-handler')?.violations).toBeGreaterThan(0)
+    const before = readdirSync(recordDir).length
+    runFuzz(
+      { name: 'not-recorded', seeds: [], run: () => 0, isExpected: () => false },
+      { runs: 10, record: false, recordDir },
+    )
+    expect(readdirSync(recordDir)).toHaveLength(before)
   })
 
   it('runs 50,000 inputs by default, as issue 17 asks of CI', () => {

@@ -3,7 +3,6 @@
 // output from the actual one.
 import {
   parseDataDrivenArgs as args,
-  dataDrivenBool as bool,
   createSimBlock,
   type DataDrivenMismatch,
   dataDrivenNumber as num,

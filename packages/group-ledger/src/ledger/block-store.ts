@@ -44,6 +44,14 @@ const bytesOf = (hex: string, table: string, key: string): Uint8Array => {
 }
 const info = (name: string) => SYSTEM_TABLES.get(name)!
 
+/**
+ * Most decoded blocks the store keeps by hash. Reading a block decodes it and recovers every
+ * sender; under load the same recent blocks are read again and again (a receipt lookup reads
+ * its whole block, peers catching up ask for the same blocks, RPC clients poll them), so the
+ * last few read are kept. Committed blocks never change, so an entry never goes stale.
+ */
+export const DECODED_BLOCK_CACHE_MAX = 16
+
 /** One committed block as the store returns it. */
 export interface StoredBlock {
   readonly block: Block
@@ -177,6 +185,8 @@ export async function openBlockStore(init: BlockStoreInit): Promise<BlockStore> 
     )
   }
   let head: ChainHead = { number: height, hash: stored.hash, header: stored.block.header }
+  /** Decoded blocks by hash hex, least recently used first (`DECODED_BLOCK_CACHE_MAX`). */
+  const decoded = new Map<string, StoredBlock>()
 
   const store: BlockStore = {
     get head() {
@@ -186,7 +196,21 @@ export async function openBlockStore(init: BlockStoreInit): Promise<BlockStore> 
       const row = await selectOne(driver, SysTable.number2Hash, String(number))
       return row === undefined ? undefined : bytesOf(row['value'] ?? '', SysTable.number2Hash, String(number))
     },
-    blockByHash: (hash) => readBlock(driver, suite, hexOf(hash)),
+    async blockByHash(hash) {
+      const key = hexOf(hash)
+      const cached = decoded.get(key)
+      if (cached !== undefined) {
+        // Most recently used last.
+        decoded.delete(key)
+        decoded.set(key, cached)
+        return cached
+      }
+      const stored = await readBlock(driver, suite, key)
+      if (stored === undefined) return undefined
+      decoded.set(key, stored)
+      if (decoded.size > DECODED_BLOCK_CACHE_MAX) decoded.delete(decoded.keys().next().value as string)
+      return stored
+    },
     async blockByNumber(number) {
       const hash = await store.hashByNumber(number)
       return hash === undefined ? undefined : store.blockByHash(hash)

@@ -25,10 +25,11 @@ import {
 import {
   blockHeaderHash,
   bloomMerge,
+  createBlockTransaction,
   createBloom,
-  createSignedTransaction,
   decodeBlockHeader,
   encodeBlockHeader,
+  ethChainIdOf,
   receiptHash,
 } from '@consortia/protocol'
 import type { NonceWindow } from '../txpool/nonce-window.js'
@@ -459,8 +460,16 @@ export async function createConsensusDriver<B, S>(init: ConsensusDriverInit<B, S
       if (t.tx.format === 'rc2' && (t.tx.chainId !== chainId || t.tx.groupId !== BigInt(init.groupId))) {
         return `transaction ${i}: wrong chain or group`
       }
+      // Ethereum-origin transactions: the chain id they signed; no blockLimit (the executor's
+      // nonce rule guards them).
+      if (t.tx.format === 'eth' && t.tx.chainId !== ethChainIdOf(chainId, init.groupId)) {
+        return `transaction ${i}: Ethereum chain id ${t.tx.chainId} is not this group's`
+      }
       const limit = t.tx.blockLimit
-      if (limit <= BigInt(number - 1) || limit > BigInt(number - 1 + blockLimitMax)) {
+      if (
+        t.tx.format !== 'eth' &&
+        (limit <= BigInt(number - 1) || limit > BigInt(number - 1 + blockLimitMax))
+      ) {
         return `transaction ${i}: blockLimit ${limit} outside the window`
       }
       if (nonceWindow.has(t.tx.nonce) || nonces.has(t.tx.nonce)) return `transaction ${i}: nonce already used`
@@ -507,7 +516,13 @@ export async function createConsensusDriver<B, S>(init: ConsensusDriverInit<B, S
     let txs: SignedTransaction[]
     try {
       header = decodeBlockHeader(payload.header)
-      txs = payload.transactions.map((raw) => createSignedTransaction(raw, suite))
+      // A transaction this node admitted already carries the sender recovered then (same raw
+      // bytes, same signature): only the others are recovered here (bench issue 14: recovery
+      // was done twice per transaction on every verifying node).
+      txs = payload.transactions.map((raw) => {
+        const pooled = pool.get(suite.hash(raw))
+        return pooled !== undefined && equal(pooled.raw, raw) ? pooled : createBlockTransaction(raw, suite)
+      })
     } catch (err) {
       return reject(`undecodable: ${String(err)}`)
     }

@@ -1,4 +1,9 @@
-import { createPBFTEngine, type PBFTMessage, type PBFTPersistedState } from '@consortia/consensus-pbft'
+import {
+  createPBFTEngine,
+  type PBFTCertificateScheme,
+  type PBFTMessage,
+  type PBFTPersistedState,
+} from '@consortia/consensus-pbft'
 import type { Bytes, CryptoSuite, Logger } from '@consortia/interface'
 import type { BlockProposal, EngineFactory } from './driver.js'
 
@@ -9,13 +14,22 @@ export interface PBFTEngineFactoryInit {
   readonly privateKey: Bytes
   /** Base view timeout in driver ticks (FISCO: 3 s; with 100 ms ticks, 30). */
   readonly viewTimeoutTicks?: number
+  /**
+   * What goes into blocks' signature lists (default `block-hash`: FISCO BCOS 2.x
+   * `signatureList`, signatures over the bare block hash that FISCO SDKs verify; `view-bound`:
+   * the commit votes over `commitPreimage(number, view, hash)`). Block sync must check with
+   * the same scheme (`pbftCertificates(suite, { scheme })`).
+   */
+  readonly certificateScheme?: PBFTCertificateScheme
   readonly logger?: Logger
 }
 
 /**
  * Wires `@consortia/consensus-pbft` for `createConsensusDriver`: votes signed with the node key,
  * verified against the sealer list in force, verdicts as PBFT `verdict` messages, sealer
- * changes through `setSealers`. Commit certificates become the blocks' signature lists.
+ * changes through `setSealers`. Commit certificates become the blocks' signature lists: by
+ * default FISCO's (n−f signatures over the bare block hash, sent with each Commit, so only
+ * after the signer prepared the block).
  */
 export function pbftEngineFactory(
   init: PBFTEngineFactoryInit,
@@ -29,6 +43,7 @@ export function pbftEngineFactory(
         head: restore.head,
         ...(restore.state === undefined ? {} : { state: restore.state }),
         committed: restore.committed,
+        certificateScheme: init.certificateScheme ?? 'block-hash',
         ...(init.viewTimeoutTicks === undefined ? {} : { viewTimeoutTicks: init.viewTimeoutTicks }),
       },
       {

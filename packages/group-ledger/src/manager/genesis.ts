@@ -33,6 +33,12 @@ export interface GroupGenesis {
   readonly txCountLimit?: number
   /** `[consensus] consensus_timeout` in seconds (default 3) → `consensus_timeout`. */
   readonly consensusTimeoutS?: number
+  /**
+   * The view (PBFT) or election (Raft) timeout in milliseconds, for sub-second precision
+   * (default `consensusTimeoutS × 1000`; when given alone, `consensusTimeoutS` is it rounded
+   * up to whole seconds). Written as `consensus_timeout_ms` only when not whole seconds.
+   */
+  readonly consensusTimeoutMs?: number
   /** `[tx] gas_limit` (default 300,000,000) → `tx_gas_limit`. */
   readonly gasLimit?: bigint
   /** `[evm] enable_free_storage` (default false). */
@@ -75,9 +81,24 @@ export function normalizeGroupGenesis(g: GroupGenesis): Required<GroupGenesis> {
   if (!Number.isSafeInteger(txCountLimit) || txCountLimit < 1) {
     throw groupInvalidParams(id, 'txCountLimit', 'a positive integer', String(txCountLimit))
   }
-  const consensusTimeoutS = g.consensusTimeoutS ?? GENESIS_CONSENSUS_TIMEOUT_S_DEFAULT
+  const ms = g.consensusTimeoutMs
+  if (ms !== undefined && (!Number.isSafeInteger(ms) || ms < 1)) {
+    throw groupInvalidParams(id, 'consensusTimeoutMs', 'a positive integer', String(ms))
+  }
+  const consensusTimeoutS =
+    g.consensusTimeoutS ??
+    (ms === undefined ? GENESIS_CONSENSUS_TIMEOUT_S_DEFAULT : Math.max(1, Math.ceil(ms / 1000)))
   if (!Number.isSafeInteger(consensusTimeoutS) || consensusTimeoutS < 1) {
     throw groupInvalidParams(id, 'consensusTimeoutS', 'a positive integer', String(consensusTimeoutS))
+  }
+  const consensusTimeoutMs = ms ?? consensusTimeoutS * 1000
+  if (Math.max(1, Math.ceil(consensusTimeoutMs / 1000)) !== consensusTimeoutS) {
+    throw groupInvalidParams(
+      id,
+      'consensusTimeoutMs',
+      `${consensusTimeoutS} s rounded down to the millisecond`,
+      String(consensusTimeoutMs),
+    )
   }
   const gasLimit = g.gasLimit ?? GENESIS_GAS_LIMIT_DEFAULT
   if (typeof gasLimit !== 'bigint' || gasLimit < 1n) {
@@ -90,6 +111,7 @@ export function normalizeGroupGenesis(g: GroupGenesis): Required<GroupGenesis> {
     consensusType,
     txCountLimit,
     consensusTimeoutS,
+    consensusTimeoutMs,
     gasLimit,
     enableFreeStorage: g.enableFreeStorage ?? false,
   }
@@ -106,6 +128,9 @@ export function encodeGroupGenesis(genesis: GroupGenesis): string {
     `consensus_type=${g.consensusType}`,
     `max_trans_num=${g.txCountLimit}`,
     `consensus_timeout=${g.consensusTimeoutS}`,
+    ...(g.consensusTimeoutMs === g.consensusTimeoutS * 1000
+      ? []
+      : [`consensus_timeout_ms=${g.consensusTimeoutMs}`]),
     ...g.sealers.map((s, i) => `node.${i}=${hexOf(s)}`),
     '',
     '[state]',
@@ -194,6 +219,9 @@ export function parseGroupGenesis(text: string): Required<GroupGenesis> {
     consensusType: (values.get('consensus.consensus_type') ?? 'pbft') as ConsensusType,
     txCountLimit: int('consensus.max_trans_num', GENESIS_TX_COUNT_LIMIT_DEFAULT),
     consensusTimeoutS: int('consensus.consensus_timeout', GENESIS_CONSENSUS_TIMEOUT_S_DEFAULT),
+    ...(values.has('consensus.consensus_timeout_ms')
+      ? { consensusTimeoutMs: int('consensus.consensus_timeout_ms') }
+      : {}),
     ...(gas === undefined ? {} : { gasLimit: BigInt(gas) }),
     enableFreeStorage: free === 'true',
   })

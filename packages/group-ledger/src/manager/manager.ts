@@ -118,6 +118,16 @@ export interface GroupManagerInit {
   readonly logger?: Logger
 }
 
+/** Options of `GroupManager.generateGroup`. */
+export interface GenerateGroupOptions {
+  /**
+   * Refuse unless every other sealer is a connected peer (default: the manager's
+   * `requireConnectedSealers`). A node creating the groups of its genesis files at start,
+   * before any peer connected, passes false.
+   */
+  readonly requireConnectedSealers?: boolean
+}
+
 /** One group as `groups()` lists it. */
 export interface GroupInfo {
   readonly groupId: number
@@ -134,7 +144,7 @@ export interface GroupInfo {
  */
 export interface GroupManager {
   readonly nodeId: Bytes
-  generateGroup(genesis: GroupGenesis | string): Promise<void>
+  generateGroup(genesis: GroupGenesis | string, options?: GenerateGroupOptions): Promise<void>
   startGroup(groupId: number): Promise<void>
   stopGroup(groupId: number): Promise<void>
   removeGroup(groupId: number): Promise<void>
@@ -262,7 +272,7 @@ export async function createGroupManager(init: GroupManagerInit): Promise<GroupM
 
   const engineOf = (g: Required<GroupGenesis>): GroupEngine => {
     if (init.engine !== undefined) return init.engine(g)
-    const timeoutTicks = Math.max(1, Math.round((g.consensusTimeoutS * 1000) / tickMs))
+    const timeoutTicks = Math.max(1, Math.round(g.consensusTimeoutMs / tickMs))
     if (g.consensusType === 'raft') {
       return {
         factory: raftEngineFactory({
@@ -311,7 +321,7 @@ export async function createGroupManager(init: GroupManagerInit): Promise<GroupM
           suite,
           nonceWindow,
           clock,
-          journal: storage.journal,
+          ...(storage.journal === undefined ? {} : { journal: storage.journal }),
           chain: { currentNumber: () => store.head.number, hasTransaction: (h) => store.hasTransaction(h) },
         },
       )
@@ -463,7 +473,7 @@ export async function createGroupManager(init: GroupManagerInit): Promise<GroupM
 
   const manager: GroupManager = {
     nodeId,
-    generateGroup(input) {
+    generateGroup(input, options = {}) {
       return serial(async () => {
         const genesis = typeof input === 'string' ? parseGroupGenesis(input) : normalizeGroupGenesis(input)
         const id = genesis.groupId
@@ -480,7 +490,7 @@ export async function createGroupManager(init: GroupManagerInit): Promise<GroupM
             `this node already holds ${records.size} groups (groupsMax ${groupsMax})`,
           )
         }
-        if (init.requireConnectedSealers ?? true) {
+        if (options.requireConnectedSealers ?? init.requireConnectedSealers ?? true) {
           const peers = new Set(init.transport.peers().map((p) => Buffer.from(p.nodeId).toString('hex')))
           const self = Buffer.from(nodeId).toString('hex')
           const missing = genesis.sealers

@@ -106,8 +106,8 @@ export interface GroupStorage {
   readonly driver: StorageDriver
   /** The consensus engine's persisted state (`ConsensusDriverInit.consensusStore`). */
   readonly consensus: KvStore
-  /** The transaction pool's journal. */
-  readonly journal: KvStore
+  /** The transaction pool's journal (none: the pool keeps transactions in memory only). */
+  readonly journal?: KvStore
   /** Closes what `open` opened (not stores shared with other groups). */
   close(): Promise<void>
 }
@@ -116,11 +116,14 @@ export interface GroupStorage {
  * Gives each group its own storage namespace. Reopening a group gives the same data; two
  * groups never see each other's keys.
  */
-export interface GroupStorageProvider {
+export interface GroupStorageProvider<S extends GroupStorage = GroupStorage> {
   /** `shared-kv`, `directory`, or a custom name (logs). */
   readonly kind: string
-  open(groupId: number): Promise<GroupStorage>
+  open(groupId: number): Promise<S>
 }
+
+/** The storage the built-in providers give: always with a pool journal. */
+export type JournaledGroupStorage = GroupStorage & { readonly journal: KvStore }
 
 /** Options shared by the built-in providers. */
 export interface GroupStorageOptions {
@@ -151,7 +154,7 @@ async function namespacesOf(
   kv: KvStore,
   base: string,
   options: GroupStorageOptions,
-): Promise<Omit<GroupStorage, 'close'>> {
+): Promise<Omit<JournaledGroupStorage, 'close'>> {
   const amdbKv = createPrefixedKvStore(kv, enc(`${base}a/`))
   const driver = await createKvDriver(
     options.failpoints === undefined ? amdbKv : withFailpoints(amdbKv, options.failpoints),
@@ -172,7 +175,7 @@ async function namespacesOf(
 export function createSharedKvGroupStorage(
   kv: KvStore,
   options: GroupStorageOptions = {},
-): GroupStorageProvider {
+): GroupStorageProvider<JournaledGroupStorage> {
   return {
     kind: 'shared-kv',
     async open(groupId) {
@@ -203,7 +206,9 @@ export interface DirectoryGroupStorageInit extends GroupStorageOptions {
  * no file, a group's data can be moved or deleted as a directory, and one group's corruption
  * cannot reach another. The default of a node.
  */
-export function createDirectoryGroupStorage(init: DirectoryGroupStorageInit): GroupStorageProvider {
+export function createDirectoryGroupStorage(
+  init: DirectoryGroupStorageInit,
+): GroupStorageProvider<JournaledGroupStorage> {
   if (typeof init?.dataPath !== 'string' || init.dataPath === '') {
     throw groupInvalidParams(0, 'dataPath', 'a directory path', String(init?.dataPath))
   }
@@ -270,7 +275,9 @@ export interface MySQLGroupStorageInit {
  * durable (the transaction committed) before the engine's next state is written, so the
  * ordering argument of README "Crash recovery" holds across the two stores.
  */
-export function createMySQLGroupStorage(init: MySQLGroupStorageInit): GroupStorageProvider {
+export function createMySQLGroupStorage(
+  init: MySQLGroupStorageInit,
+): GroupStorageProvider<JournaledGroupStorage> {
   return {
     kind: 'mysql',
     async open(groupId) {

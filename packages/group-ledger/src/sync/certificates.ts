@@ -1,4 +1,4 @@
-import { commitPreimage, pbftQuorum } from '@consortia/consensus-pbft'
+import { commitPreimage, type PBFTCertificateScheme, pbftQuorum } from '@consortia/consensus-pbft'
 import type { CryptoSuite, NodeId } from '@consortia/interface'
 import type { BlockToImport } from '../ledger/driver.js'
 
@@ -18,20 +18,36 @@ export interface BlockCertificatePolicy {
   check(block: BlockToImport, sealerList: readonly NodeId[], source: NodeId): string | undefined
 }
 
+/** Options of `pbftCertificates`. */
+export interface PBFTCertificateOptions {
+  /** The scheme the chain's engines use (default `block-hash`, as `pbftEngineFactory`). */
+  readonly scheme?: PBFTCertificateScheme
+}
+
 /**
- * PBFT blocks: the signature list must hold commit signatures of at least n − f distinct
- * sealers of the list in force at the block's height, each over
- * `hash(commitPreimage(number, view, blockHash))` (see `@consortia/consensus-pbft`), so a
- * block from any peer is as good as one decided here. Blocks without a view are refused.
+ * PBFT blocks: the signature list must hold signatures of at least n − f distinct sealers of
+ * the list in force at the block's height. Under the default `block-hash` scheme each is over
+ * the bare block hash, as FISCO BCOS 2.x writes `signatureList` and FISCO SDKs verify it (an
+ * honest sealer signs it only in its Commit, after it prepared the block, so n − f of them
+ * prove the block is the only one that can be decided at its height). Under `view-bound` each
+ * is over `hash(commitPreimage(number, view, blockHash))` and blocks without a view are refused.
  */
-export function pbftCertificates(suite: CryptoSuite): BlockCertificatePolicy {
+export function pbftCertificates(
+  suite: CryptoSuite,
+  options: PBFTCertificateOptions = {},
+): BlockCertificatePolicy {
+  const scheme = options.scheme ?? 'block-hash'
   return {
     name: 'pbft',
     sealersOnly: false,
     check(b, sealerList) {
-      const view = b.view
-      if (view === undefined || !Number.isSafeInteger(view) || view < 0) return 'certificate without a view'
-      const digest = suite.hash(commitPreimage(b.block.header.number, view, b.hash))
+      let digest: Uint8Array
+      if (scheme === 'block-hash') digest = b.hash
+      else {
+        const view = b.view
+        if (view === undefined || !Number.isSafeInteger(view) || view < 0) return 'certificate without a view'
+        digest = suite.hash(commitPreimage(b.block.header.number, view, b.hash))
+      }
       const seen = new Set<number>()
       for (const { index, signature } of b.block.signatureList) {
         const key = sealerList[index]

@@ -14,7 +14,13 @@ import {
   type TxStatusCode,
 } from '@consortia/interface'
 import {
+  type DecodedEthTransaction,
+  decodeEthTransaction,
   decodeTransaction,
+  ethChainIdOf,
+  ethSignatureBytes,
+  ethTransactionOf,
+  isEthTransactionRaw,
   isProtocolError,
   txBytesMax as protocolTxBytesMax,
   txSignatureToBytes,
@@ -201,6 +207,8 @@ interface Candidate {
   readonly input: TxInput
   raw?: Bytes
   tx?: Transaction
+  /** An Ethereum envelope (`format: 'eth'`): `tx` is set once its sender is recovered. */
+  eth?: DecodedEthTransaction
   hash?: Hash32
   hashHex?: string
   sender?: Address
@@ -479,7 +487,8 @@ export async function createTxPool(init: TxPoolInit, components: TxPoolComponent
       }
       c.raw = raw
       try {
-        c.tx = decodeTransaction(raw, { maxBytes: cfg.txBytesMax })
+        if (isEthTransactionRaw(raw)) c.eth = decodeEthTransaction(raw, { maxBytes: cfg.txBytesMax })
+        else c.tx = decodeTransaction(raw, { maxBytes: cfg.txBytesMax })
       } catch (err) {
         if (!isProtocolError(err)) throw err
         reject(c, 'MALFORMED', `${err.type.code}: ${err.message}`)
@@ -505,6 +514,8 @@ export async function createTxPool(init: TxPoolInit, components: TxPoolComponent
   }
 
   function blockLimitMessage(tx: Transaction, current: bigint): string | undefined {
+    // Ethereum-origin transactions carry no blockLimit: the executor's nonce rule guards them.
+    if (tx.format === 'eth') return undefined
     if (tx.blockLimit > current && tx.blockLimit <= current + cfg.blockLimitMax) return undefined
     return `blockLimit ${tx.blockLimit} outside (${current}, ${current + cfg.blockLimitMax}]`
   }
@@ -516,30 +527,21 @@ export async function createTxPool(init: TxPoolInit, components: TxPoolComponent
     let bytes = bytesHeld
     for (const c of cands) {
       if (c.result !== undefined) continue
-      const tx = c.tx!
-      if (tx.chainId !== cfg.chainId) {
-        reject(c, 'INVALID_CHAIN_ID', `chainId ${tx.chainId}, expected ${cfg.chainId}`)
-        continue
-      }
-      if (tx.groupId !== cfg.groupId) {
-        reject(c, 'INVALID_GROUP_ID', `groupId ${tx.groupId}, expected ${cfg.groupId}`)
-        continue
-      }
-      const limitMessage = blockLimitMessage(tx, current)
-      if (limitMessage !== undefined) {
-        reject(c, 'BLOCK_LIMIT', limitMessage)
-        continue
-      }
-      if (nonceWindow.has(tx.nonce)) {
-        reject(c, 'NONCE_IN_CHAIN', `nonce ${tx.nonce} used in the last ${nonceWindow.blocksMax} blocks`)
-        continue
-      }
-      // Duplicates inside one batch are settled after signature recovery (the first valid one
-      // wins); here only the pool's own nonces count.
-      if (nonces.has(tx.nonce)) {
-        reject(c, 'NONCE_IN_POOL', `nonce ${tx.nonce} used by a pooled transaction`)
-        continue
-      }
+      if (c.eth !== undefined) {
+        // Chain id now; the replay key needs the sender, so the nonce checks run in insertStep.
+        const want = ethChainIdOf(cfg.chainId, cfg.groupId)
+        const got = c.eth.info.chainId
+        if (got !== want) {
+          reject(
+            c,
+            'INVALID_CHAIN_ID',
+            got === undefined
+              ? 'Ethereum transaction without chain id (pre-EIP-155) refused: sign with EIP-155'
+              : `Ethereum chainId ${got}, expected ${want}`,
+          )
+          continue
+        }
+      } else if (!fieldsAccepted(c, c.tx!, current)) continue
       const size = txEntryBytes(c.raw!.length)
       if (count >= cfg.txCountMax) {
         reject(c, 'POOL_FULL', `pool holds ${count} of ${cfg.txCountMax} transactions`)
@@ -554,14 +556,43 @@ export async function createTxPool(init: TxPoolInit, components: TxPoolComponent
     }
   }
 
+  /** Steps 4–8 of a FISCO transaction; false (and `c` rejected) when one fails. */
+  function fieldsAccepted(c: Candidate, tx: Transaction, current: bigint): boolean {
+    if (tx.chainId !== cfg.chainId) {
+      reject(c, 'INVALID_CHAIN_ID', `chainId ${tx.chainId}, expected ${cfg.chainId}`)
+      return false
+    }
+    if (tx.groupId !== cfg.groupId) {
+      reject(c, 'INVALID_GROUP_ID', `groupId ${tx.groupId}, expected ${cfg.groupId}`)
+      return false
+    }
+    const limitMessage = blockLimitMessage(tx, current)
+    if (limitMessage !== undefined) {
+      reject(c, 'BLOCK_LIMIT', limitMessage)
+      return false
+    }
+    if (nonceWindow.has(tx.nonce)) {
+      reject(c, 'NONCE_IN_CHAIN', `nonce ${tx.nonce} used in the last ${nonceWindow.blocksMax} blocks`)
+      return false
+    }
+    // Duplicates inside one batch are settled after signature recovery (the first valid one
+    // wins); here only the pool's own nonces count.
+    if (nonces.has(tx.nonce)) {
+      reject(c, 'NONCE_IN_POOL', `nonce ${tx.nonce} used by a pooled transaction`)
+      return false
+    }
+    return true
+  }
+
   function setSender(c: Candidate, publicKey: Bytes): void {
-    const sig = c.tx!.signature
-    if (sig.kind === 'sm2' && !equalBytes(publicKey, sig.publicKey)) {
+    const sig = c.tx?.signature
+    if (sig?.kind === 'sm2' && !equalBytes(publicKey, sig.publicKey)) {
       reject(c, 'BAD_SIGNATURE', 'SM2 signature does not verify with the key in v')
       return
     }
     c.sender = suite.address(publicKey)
     c.senderHex = hexOf(c.sender)
+    if (c.eth !== undefined) c.tx = ethTransactionOf(c.eth, c.sender, suite.hash)
   }
 
   function recoverLocally(c: Candidate, hash: Hash32, signature: Bytes): void {
@@ -580,6 +611,18 @@ export async function createTxPool(init: TxPoolInit, components: TxPoolComponent
     const jobs: { c: Candidate; hash: Hash32; signature: Bytes }[] = []
     for (const c of cands) {
       if (c.result !== undefined) continue
+      if (c.eth !== undefined) {
+        if (suite.name !== 'ecdsa') {
+          reject(c, 'BAD_SIGNATURE', `Ethereum transaction on a chain using the ${suite.name} suite`)
+          continue
+        }
+        try {
+          jobs.push({ c, hash: suite.hash(c.eth.signingPayload), signature: ethSignatureBytes(c.eth) })
+        } catch (err) {
+          reject(c, 'BAD_SIGNATURE', `invalid signature: ${err instanceof Error ? err.message : String(err)}`)
+        }
+        continue
+      }
       const sig = c.tx!.signature
       const wanted = sig.kind === 'ecdsa' ? 'ecdsa' : 'sm'
       if (suite.name !== wanted) {

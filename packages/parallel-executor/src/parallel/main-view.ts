@@ -31,13 +31,25 @@ import {
 } from './items.js'
 import type { StateOp, TableOp } from './protocol.js'
 
-/** Reads an item's current value from the block's state and tables. */
+/**
+ * Reads an item's current value from the block's state and tables. `handles` (optional) keeps
+ * the block's open tables: a table that exists stays open for the rest of the block, so only
+ * missing tables are looked up again.
+ */
 export async function readItem(
   item: string,
   state: StateView,
   tables: TableStore,
   blockHash: (n: number) => Promise<Uint8Array | undefined>,
+  handles?: Map<string, Table>,
 ): Promise<ItemValue> {
+  const open = async (name: string): Promise<Table | undefined> => {
+    const known = handles?.get(name)
+    if (known !== undefined) return known
+    const table = await tables.openTable(name)
+    if (table !== undefined) handles?.set(name, table)
+    return table
+  }
   const p = parseItem(item)
   switch (p.kind) {
     case 'account':
@@ -47,9 +59,9 @@ export async function readItem(
     case 'storage':
       return encodeBytes(await state.getStorage(hexToBytes(p.address), hexToBytes(p.slot)))
     case 'info':
-      return encodeInfo((await tables.openTable(p.table))?.info)
+      return encodeInfo((await open(p.table))?.info)
     case 'rows': {
-      const table = await tables.openTable(p.table)
+      const table = await open(p.table)
       return encodeRows(table === undefined ? [] : await table.select(p.key))
     }
     case 'blockHash': {

@@ -28,6 +28,7 @@ import {
   type SerialExecutorComponents,
   type SerialExecutorInit,
 } from '../executor.js'
+import { decodeResults, packTransactions } from './codec.js'
 import { buildDAG, NodeKind, type ParallelMode, type TransactionDAG } from './dag.js'
 import { type ItemValue, itemAddress } from './items.js'
 import { RecordingWorld, readItem, replayStateOps, replayTableOps } from './main-view.js'
@@ -45,6 +46,12 @@ export const PARALLEL_BATCH_MAX = 16
 export const PARALLEL_WINDOW_MAX = 2048
 /** Default smallest block sent to the workers; smaller blocks run on the serial path. */
 export const PARALLEL_MIN_TRANSACTIONS = 32
+/**
+ * Default time a worker with work in hand may stay silent (no result, no read request, no
+ * answer to `begin`) before it is treated as dead: terminated, its transactions run on the main
+ * thread, and it is replaced at the next block.
+ */
+export const PARALLEL_WORKER_TIMEOUT_MS = 60_000
 
 /** Options of `createParallelExecutor`: the serial executor's, plus the parallel ones. */
 export interface ParallelExecutorInit extends SerialExecutorInit {
@@ -69,6 +76,11 @@ export interface ParallelExecutorInit extends SerialExecutorInit {
   readonly windowMax?: number
   /** Item values each worker caches between transactions (default `WORKER_CACHE_ENTRIES_MAX`). */
   readonly workerCacheEntriesMax?: number
+  /**
+   * Milliseconds a worker holding work may stay silent before it counts as hung and is treated
+   * as dead (default `PARALLEL_WORKER_TIMEOUT_MS`).
+   */
+  readonly workerTimeoutMs?: number
   /**
    * URL of an ES module whose `precompiles()` returns `init.precompiles` again: workers cannot
    * receive functions, so they import them. Required when `init.precompiles` is not empty.
@@ -95,6 +107,8 @@ export interface ParallelBlockStats {
   readonly fallbacks: number
   /** Item values the workers fetched from the main thread. */
   readonly fetched: number
+  /** Workers given up on during the block because they did not answer within `workerTimeoutMs`. */
+  readonly hung: number
 }
 
 /** A parallel FISCO executor. Call `close` to stop its workers. */
@@ -155,6 +169,7 @@ export function createParallelExecutor(
     WORKER_CACHE_ENTRIES_MAX,
     'workerCacheEntriesMax',
   )
+  const timeoutMs = positiveInt(init.workerTimeoutMs, PARALLEL_WORKER_TIMEOUT_MS, 'workerTimeoutMs')
   const suiteName = components.crypto.name
   if (workers > 1 && suiteName !== 'ecdsa' && suiteName !== 'sm')
     throw executorError(
@@ -253,6 +268,7 @@ export function createParallelExecutor(
       conflicts: 0,
       fallbacks: 0,
       fetched: 0,
+      hung: 0,
     }
   }
 
@@ -275,12 +291,19 @@ export function createParallelExecutor(
     const keys: (readonly string[] | undefined)[] = []
     for (const tx of txs) keys.push(await serial.criticalKeys(tx, keyTables))
     const dag: TransactionDAG = buildDAG(keys, mode)
+    // Sent once to every worker; `run` messages name transactions by index.
+    const packed = packTransactions(txs)
 
     // --- committed values, and what the workers still have to hear about ---
     const known = new Map<string, ItemValue>()
     const byAddress = new Map<string, Set<string>>()
     const setLog: (string | ItemValue)[] = []
     const evictLog: string[] = []
+    /** Counts writes to system tables in this block: session reads need re-checking after one. */
+    let sysEpoch = 0
+    const changed = (item: string) => {
+      if ((item[0] === 'r' || item[0] === 'i') && item.startsWith('_sys_', 2)) sysEpoch++
+    }
     const note = (item: string, value: ItemValue) => {
       if (!known.has(item)) {
         const address = itemAddress(item)
@@ -295,9 +318,11 @@ export function createParallelExecutor(
       }
       known.set(item, value)
     }
+    /** The block's open tables, for reading items (an open table stays valid for the block). */
+    const readHandles = new Map<string, Table>()
     const load = async (item: string): Promise<ItemValue> => {
       if (known.has(item)) return known.get(item) as ItemValue
-      const value = await readItem(item, state, tables, blockHash)
+      const value = await readItem(item, state, tables, blockHash, readHandles)
       if (item[0] !== 'h') note(item, value)
       return value
     }
@@ -326,8 +351,46 @@ export function createParallelExecutor(
     let merged = 0
     let conflicts = 0
     let fallbacks = 0
+    let hung = 0
     let failure: unknown
     let wake: () => void = () => {}
+    /**
+     * Each worker session's system-table reads (flat item/value pairs), and the `sysEpoch` at
+     * which they last all matched the committed values (-1: not checked yet).
+     */
+    interface SessionReads {
+      readonly items: readonly (string | ItemValue)[]
+      okEpoch: number
+    }
+    const currentSession = new Map<WorkerSlot, SessionReads>()
+    /** The session reads in force when each result was computed. */
+    const sessionOf: (SessionReads | undefined)[] = new Array(n).fill(undefined)
+
+    // --- hung workers: silent for `timeoutMs` while holding work ---
+    const lastHeard = new Map<WorkerSlot, number>()
+    const beginPending = new Set<WorkerSlot>()
+    /** Read requests each worker waits on: the main thread owes the answer, not the worker. */
+    const owed = new Map<WorkerSlot, number>()
+    const owe = (slot: WorkerSlot, delta: number) => owed.set(slot, (owed.get(slot) ?? 0) + delta)
+    const post = (slot: WorkerSlot, msg: Parameters<WorkerSlot['post']>[0]) => {
+      lastHeard.set(slot, performance.now())
+      slot.post(msg)
+    }
+    const watchdog = setInterval(
+      () => {
+        const now = performance.now()
+        for (const slot of slots) {
+          if (!slot.alive) continue
+          const busy = beginPending.has(slot) || (inflight.get(slot)?.size ?? 0) > 0
+          if (busy && (owed.get(slot) ?? 0) === 0 && now - (lastHeard.get(slot) ?? now) > timeoutMs) {
+            hung++
+            log.warn('parallel executor worker hung: treated as dead', { worker: slot.id, timeoutMs })
+            slot.kill(`no answer in ${timeoutMs} ms`)
+          }
+        }
+      },
+      Math.max(1, Math.min(1000, Math.floor(timeoutMs / 4))),
+    )
 
     const updatesFor = (slot: WorkerSlot): ItemUpdates => {
       const c = cursors.get(slot) ?? { set: 0, evict: 0 }
@@ -346,53 +409,72 @@ export function createParallelExecutor(
     for (const slot of slots) {
       inflight.set(slot, new Set())
       slot.onDeath = () => abandon(slot)
-      slot.onMessage = (msg: FromWorker) => onMessage(slot, msg)
-    }
-    // Open a session on every worker, with fresh values of what sessions read last time.
-    const beginUpdates: (string | ItemValue)[] = []
-    await locked(async () => {
-      for (const item of sessionItems) beginUpdates.push(item, await load(item))
-    })
-    const begun = new Map<WorkerSlot, (reads: readonly (string | ItemValue)[] | undefined) => void>()
-    const begins = slots.map(
-      (slot) =>
-        new Promise<readonly (string | ItemValue)[] | undefined>((resolve) => {
-          begun.set(slot, resolve)
-          const previous = slot.onDeath
-          slot.onDeath = (reason) => {
-            resolve(undefined)
-            previous?.(reason)
-          }
-          slot.post({
-            type: 'begin',
-            block: context.number,
-            context,
-            updates: { set: beginUpdates, evict: [] },
-            reset: slot.stale,
-          })
-          slot.stale = false
-        }),
-    )
-    const beginReads = await Promise.all(begins)
-    await locked(async () => {
-      for (let w = 0; w < slots.length; w++) {
-        const slot = slots[w] as WorkerSlot
-        const reads = beginReads[w]
-        if (reads === undefined || !slot.alive) continue
-        let valid = true
-        for (let i = 0; i < reads.length; i += 2) {
-          sessionItems.add(reads[i] as string)
-          if ((await load(reads[i] as string)) !== reads[i + 1]) valid = false
-        }
-        if (valid) usable.add(slot)
-        else slot.stale = true
+      slot.onMessage = (msg: FromWorker) => {
+        lastHeard.set(slot, performance.now())
+        onMessage(slot, msg)
       }
-    })
-    for (const slot of usable) cursors.set(slot, { set: 0, evict: 0 })
+    }
+    const begun = new Map<WorkerSlot, (reads: readonly (string | ItemValue)[] | undefined) => void>()
+    try {
+      // Open a session on every worker, with fresh values of what sessions read last time.
+      const beginUpdates: (string | ItemValue)[] = []
+      await locked(async () => {
+        for (const item of sessionItems) beginUpdates.push(item, await load(item))
+      })
+      const begins = slots.map(
+        (slot) =>
+          new Promise<readonly (string | ItemValue)[] | undefined>((resolve) => {
+            begun.set(slot, resolve)
+            const previous = slot.onDeath
+            slot.onDeath = (reason) => {
+              beginPending.delete(slot)
+              resolve(undefined)
+              previous?.(reason)
+            }
+            beginPending.add(slot)
+            post(slot, {
+              type: 'begin',
+              block: context.number,
+              context,
+              txs: packed,
+              updates: { set: beginUpdates, evict: [] },
+              reset: slot.stale,
+            })
+            slot.stale = false
+          }),
+      )
+      const beginReads = await Promise.all(begins)
+      await locked(async () => {
+        for (let w = 0; w < slots.length; w++) {
+          const slot = slots[w] as WorkerSlot
+          const reads = beginReads[w]
+          if (reads === undefined || !slot.alive) continue
+          let valid = true
+          const sys: (string | ItemValue)[] = []
+          for (let i = 0; i < reads.length; i += 2) {
+            const item = reads[i] as string
+            sessionItems.add(item)
+            if ((await load(item)) !== reads[i + 1]) valid = false
+            if ((item[0] === 'r' || item[0] === 'i') && item.startsWith('_sys_', 2))
+              sys.push(item, reads[i + 1] as ItemValue)
+          }
+          if (valid) {
+            usable.add(slot)
+            // Checked just now, before any transaction of the block changed a system table.
+            currentSession.set(slot, { items: sys, okEpoch: sysEpoch })
+          } else slot.stale = true
+        }
+      })
+      for (const slot of usable) cursors.set(slot, { set: 0, evict: 0 })
+    } catch (err) {
+      clearInterval(watchdog)
+      throw err
+    }
 
     function onMessage(slot: WorkerSlot, msg: FromWorker): void {
       switch (msg.type) {
         case 'begun':
+          beginPending.delete(slot)
           begun.get(slot)?.(msg.block === context.number ? msg.reads : undefined)
           return
         case 'read': {
@@ -404,16 +486,18 @@ export function createParallelExecutor(
             else missing = true
           }
           if (!missing) {
-            slot.post({ type: 'values', id: msg.id, values })
+            post(slot, { type: 'values', id: msg.id, values })
             return
           }
+          owe(slot, 1)
           locked(async () => {
             const all: ItemValue[] = []
             for (const item of msg.items) all.push(await load(item))
             return all
           }).then(
             (all) => {
-              if (slot.alive) slot.post({ type: 'values', id: msg.id, values: all })
+              owe(slot, -1)
+              if (slot.alive) post(slot, { type: 'values', id: msg.id, values: all })
             },
             (err) => {
               failure ??= err
@@ -423,10 +507,23 @@ export function createParallelExecutor(
           return
         }
         case 'results': {
+          if (msg.block !== context.number) return
+          let list: TaskResult[]
+          try {
+            list = decodeResults(msg.data)
+          } catch (err) {
+            failure ??= err
+            wake()
+            return
+          }
           const set = inflight.get(slot)
-          for (const r of msg.results) {
+          for (const r of list) {
             set?.delete(r.index)
-            if (results[r.index] === undefined && lost[r.index] === 0) results[r.index] = r
+            if (r.session !== undefined) currentSession.set(slot, { items: r.session, okEpoch: -1 })
+            if (results[r.index] === undefined && lost[r.index] === 0) {
+              results[r.index] = r
+              sessionOf[r.index] = currentSession.get(slot)
+            }
           }
           wake()
           return
@@ -456,7 +553,7 @@ export function createParallelExecutor(
       for (const slot of usable) {
         const queue = inflight.get(slot) as Set<number>
         while (queue.size < queueMax && heap.size > 0 && (heap.peek() as number) < next + windowMax) {
-          const tasks: { index: number; tx: SignedTransaction }[] = []
+          const tasks: number[] = []
           while (tasks.length < batchMax && queue.size < queueMax && heap.size > 0) {
             const index = heap.peek() as number
             if (index >= next + windowMax) break
@@ -464,10 +561,10 @@ export function createParallelExecutor(
             if (index < next || dispatched[index] === 1) continue
             dispatched[index] = 1
             queue.add(index)
-            tasks.push({ index, tx: txs[index] as SignedTransaction })
+            tasks.push(index)
           }
           if (tasks.length === 0) break
-          slot.post({ type: 'run', block: context.number, updates: updatesFor(slot), tasks })
+          post(slot, { type: 'run', block: context.number, updates: updatesFor(slot), tasks })
         }
       }
     }
@@ -499,6 +596,7 @@ export function createParallelExecutor(
         aliases(item, refresh)
       }
       for (const item of refresh) {
+        changed(item)
         known.delete(item)
         setLog.push(item, await load(item))
       }
@@ -523,23 +621,38 @@ export function createParallelExecutor(
       const refresh = new Set<string>()
       for (let k = 0; k < writes.length; k += 2) {
         const item = writes[k] as string
+        changed(item)
         note(item, writes[k + 1] as ItemValue)
         setLog.push(item, writes[k + 1] as ItemValue)
         aliases(item, refresh)
       }
       for (let k = 0; k < writes.length; k += 2) refresh.delete(writes[k] as string)
       for (const item of refresh) {
+        changed(item)
         known.delete(item)
         setLog.push(item, await load(item))
       }
     }
-    const valid = async (r: TaskResult): Promise<boolean> => {
+    const valid = async (i: number, r: TaskResult): Promise<boolean> => {
       const reads = r.reads ?? []
       for (let k = 0; k < reads.length; k += 2) {
         const item = reads[k] as string
         // Most items are known already: no await (and no microtask) for them.
         const current = known.has(item) ? known.get(item) : await load(item)
         if (current !== reads[k + 1]) return false
+      }
+      // The session's system-table reads: unchanged since they last matched unless a system
+      // table was written in between.
+      const session = sessionOf[i]
+      if (session === undefined) return false
+      if (session.okEpoch !== sysEpoch) {
+        const items = session.items
+        for (let k = 0; k < items.length; k += 2) {
+          const item = items[k] as string
+          const current = known.has(item) ? known.get(item) : await load(item)
+          if (current !== items[k + 1]) return false
+        }
+        session.okEpoch = sysEpoch
       }
       return true
     }
@@ -563,7 +676,7 @@ export function createParallelExecutor(
           } else if (r.unsafe !== undefined) {
             fallbacks++
             await runOnMain(i)
-          } else if (gasLimitReached() || !(await valid(r))) {
+          } else if (gasLimitReached() || !(await valid(i, r))) {
             conflicts++
             await runOnMain(i)
           } else {
@@ -571,6 +684,7 @@ export function createParallelExecutor(
             await merge(r)
           }
           results[i] = undefined
+          sessionOf[i] = undefined
           next++
           release(i)
         }
@@ -597,6 +711,7 @@ export function createParallelExecutor(
         wake()
       })
     } finally {
+      clearInterval(watchdog)
       wake = () => {}
       for (const slot of slots) {
         if (slot.alive)
@@ -622,6 +737,7 @@ export function createParallelExecutor(
       conflicts,
       fallbacks,
       fetched,
+      hung,
     }
     return session.finish()
   }

@@ -44,6 +44,8 @@ export interface WorkerSlot {
   /** The worker's cache must be dropped at the next block (it missed updates). */
   stale: boolean
   post(msg: ToWorker): void
+  /** Treats the worker as dead now (it hung): `onDeath` runs and the thread is terminated. */
+  kill(reason: string): void
 }
 
 /** A fixed-size set of worker slots. */
@@ -81,6 +83,7 @@ export class WorkerPool {
       onDeath: undefined,
       stale: false,
       post: (msg) => worker.postMessage(msg),
+      kill: (reason) => die(reason),
     }
     worker.on('message', (msg: FromWorker) => {
       if (msg.type === 'ready') {

@@ -1,17 +1,11 @@
 /**
- * Messages between the parallel executor (main thread) and its workers. Everything is
- * structured-clone friendly: strings, numbers, bigints, Uint8Arrays and plain objects.
+ * Messages between the parallel executor (main thread) and its workers. A block's
+ * transactions travel once, packed (`codec.ts`), with `begin`; `run` names them by index;
+ * results come back as encoded batches in transferable buffers.
  */
-import type {
-  AccountState,
-  BlockContext,
-  Condition,
-  Entry,
-  Receipt,
-  SignedTransaction,
-  TableInfo,
-} from '@consortia/interface'
+import type { AccountState, BlockContext, Condition, Entry, Receipt, TableInfo } from '@consortia/interface'
 import type { PermissionSettings } from '../permission-wiring.js'
+import type { PackedTransactions } from './codec.js'
 import type { ItemValue } from './items.js'
 
 /** The serialisable part of `SerialExecutorInit` a worker builds its executor from. */
@@ -66,6 +60,8 @@ export type ToWorker =
       readonly type: 'begin'
       readonly block: number
       readonly context: BlockContext
+      /** The block's transactions, packed once for every worker. */
+      readonly txs: PackedTransactions
       readonly updates: ItemUpdates
       /** Drop the whole cache first (the previous block did not end normally). */
       readonly reset: boolean
@@ -74,7 +70,8 @@ export type ToWorker =
       readonly type: 'run'
       readonly block: number
       readonly updates: ItemUpdates
-      readonly tasks: readonly { readonly index: number; readonly tx: SignedTransaction }[]
+      /** Indices of the block's transactions to execute, in this order. */
+      readonly tasks: readonly number[]
     }
   | { readonly type: 'values'; readonly id: number; readonly values: readonly ItemValue[] }
   | { readonly type: 'end'; readonly block: number; readonly updates: ItemUpdates }
@@ -91,6 +88,13 @@ export interface TaskResult {
   readonly writes?: readonly (string | ItemValue)[]
   readonly stateOps?: readonly StateOp[]
   readonly tableOps?: readonly TableOp[]
+  /**
+   * Flat pairs: every system-table item (`_sys_*`) the worker's session has read in this block,
+   * with the value it read. Sent only when the list grew since the worker's last result: the
+   * session caches what it derives from them, so they are validated for every result, but only
+   * re-checked when the list or a system table changed.
+   */
+  readonly session?: readonly (string | ItemValue)[]
 }
 
 /** Worker → main. */
@@ -98,5 +102,10 @@ export type FromWorker =
   | { readonly type: 'ready' }
   | { readonly type: 'begun'; readonly block: number; readonly reads: readonly (string | ItemValue)[] }
   | { readonly type: 'read'; readonly id: number; readonly items: readonly string[] }
-  | { readonly type: 'results'; readonly block: number; readonly results: readonly TaskResult[] }
+  | {
+      readonly type: 'results'
+      readonly block: number
+      /** `encodeResults` of a batch of `TaskResult`s (the buffer is transferred). */
+      readonly data: Uint8Array
+    }
   | { readonly type: 'broken'; readonly block: number; readonly message: string }

@@ -79,6 +79,8 @@ export interface WorkerViewInit {
 export interface TransactionRecord {
   readonly reads: (string | ItemValue)[]
   readonly writes: (string | ItemValue)[]
+  /** Flat pairs: the session's system-table reads so far, when they changed since the last record. */
+  readonly session: (string | ItemValue)[] | undefined
   readonly stateOps: StateOp[]
   readonly tableOps: TableOp[]
   readonly unsafe: string | undefined
@@ -96,6 +98,8 @@ export class WorkerView implements StateView, TableStore {
    * read set carries them.
    */
   private sessionReads = new Map<string, ItemValue>()
+  /** Size of `sessionReads` when it was last returned by `end`. */
+  private sessionSent = 0
   /** First value read from outside, per item, for this transaction. */
   private reads = new Map<string, ItemValue>()
   /** Items written by this transaction. */
@@ -155,6 +159,7 @@ export class WorkerView implements StateView, TableStore {
   /** Starts a new block session: forgets the previous block's system-table reads. */
   beginSession(): void {
     this.sessionReads = new Map()
+    this.sessionSent = 0
     this.begin()
   }
 
@@ -169,16 +174,26 @@ export class WorkerView implements StateView, TableStore {
     this.unsafe = undefined
   }
 
-  /** Stops recording and returns what the transaction read and wrote. */
+  /**
+   * Stops recording and returns what the transaction read and wrote. `session` lists every
+   * system-table value the block's session has read so far, when that list grew since the
+   * last `end` (the main thread keeps the previous list otherwise).
+   */
   end(): TransactionRecord {
     const reads: (string | ItemValue)[] = []
     for (const [item, value] of this.reads) reads.push(item, value)
-    for (const [item, value] of this.sessionReads) if (!this.reads.has(item)) reads.push(item, value)
     const writes: (string | ItemValue)[] = []
     for (const [item, local] of this.local) writes.push(item, encodeLocal(local))
+    let session: (string | ItemValue)[] | undefined
+    if (this.sessionReads.size !== this.sessionSent) {
+      session = []
+      for (const [item, value] of this.sessionReads) session.push(item, value)
+      this.sessionSent = this.sessionReads.size
+    }
     const record = {
       reads,
       writes,
+      session,
       stateOps: this.stateOps,
       tableOps: this.tableOps,
       unsafe: this.unsafe ?? (this.marks.length !== 0 ? 'unbalanced state savepoints' : undefined),

@@ -10,6 +10,7 @@ import type { BlockContext } from '@consortia/interface'
 import { type BlockSession, createSerialExecutor } from '../executor.js'
 import { TRANSIENT_OBJECTS_MAX } from '../precompiled.js'
 import type { PrecompiledRegistration } from '../registry.js'
+import { encodeResults, TransactionReader } from './codec.js'
 import { blockHashItem, type ItemValue } from './items.js'
 import type { FromWorker, TaskResult, ToWorker, WorkerData } from './protocol.js'
 import { WorkerView } from './worker-view.js'
@@ -61,8 +62,11 @@ const executor = createSerialExecutor(
 
 let block = -1
 let session: BlockSession | undefined
+let transactions: TransactionReader | undefined
 let broken = false
-const queue: { index: number; tx: Parameters<BlockSession['executeTransaction']>[0] }[] = []
+/** Indices of the current block's transactions waiting to run. */
+let queue: number[] = []
+let head = 0
 let running = false
 let results: TaskResult[] = []
 let beginning: Promise<void> = Promise.resolve()
@@ -82,54 +86,69 @@ async function begin(number: number, context: BlockContext): Promise<void> {
   }
 }
 
-function flush(): void {
+/** Posts the waiting results of block `number` as one encoded, transferred buffer. */
+function flush(number: number): void {
   if (results.length === 0) return
-  send({ type: 'results', block, results })
+  const data = encodeResults(results)
   results = []
+  port?.postMessage({ type: 'results', block: number, data } satisfies FromWorker, [
+    data.buffer as ArrayBuffer,
+  ])
+}
+
+async function runOne(index: number): Promise<TaskResult> {
+  const current = session
+  if (broken || current === undefined || transactions === undefined)
+    return { index, unsafe: 'worker session unavailable' }
+  const before = current.transientObjects
+  // The session's caches would hide reads from the view: every transaction starts cold.
+  current.dropCaches()
+  view.begin()
+  try {
+    const receipt = await current.executeTransaction(transactions.get(index))
+    const record = view.end()
+    const unsafe =
+      record.unsafe ?? (current.transientObjects !== before ? 'created transient objects' : undefined)
+    if (unsafe !== undefined) return { index, unsafe, session: record.session }
+    return {
+      index,
+      receipt,
+      reads: record.reads,
+      writes: record.writes,
+      session: record.session,
+      stateOps: record.stateOps,
+      tableOps: record.tableOps,
+    }
+  } catch (err) {
+    // The session may be mid-savepoint: nothing more runs on it in this block.
+    view.end()
+    broken = true
+    send({ type: 'broken', block, message: err instanceof Error ? err.message : String(err) })
+    return { index, unsafe: 'worker execution failed' }
+  }
 }
 
 async function drain(): Promise<void> {
   if (running) return
   running = true
   try {
-    await beginning
-    while (queue.length > 0) {
-      const task = queue.shift() as (typeof queue)[number]
-      if (broken || session === undefined) {
-        results.push({ index: task.index, unsafe: 'worker session unavailable' })
-      } else {
-        const before = session.transientObjects
-        // The session's caches would hide reads from the view: every transaction starts cold.
-        session.dropCaches()
-        view.begin()
-        try {
-          const receipt = await session.executeTransaction(task.tx)
-          const record = view.end()
-          const unsafe =
-            record.unsafe ?? (session.transientObjects !== before ? 'created transient objects' : undefined)
-          results.push(
-            unsafe !== undefined
-              ? { index: task.index, unsafe }
-              : {
-                  index: task.index,
-                  receipt,
-                  reads: record.reads,
-                  writes: record.writes,
-                  stateOps: record.stateOps,
-                  tableOps: record.tableOps,
-                },
-          )
-        } catch (err) {
-          // The session may be mid-savepoint: nothing more runs on it in this block.
-          view.end()
-          broken = true
-          send({ type: 'broken', block, message: err instanceof Error ? err.message : String(err) })
-          results.push({ index: task.index, unsafe: 'worker execution failed' })
-        }
+    let begun = beginning
+    await begun
+    while (head < queue.length) {
+      // A block that began while the loop ran: its session must be open first.
+      if (beginning !== begun) {
+        begun = beginning
+        await begun
+        continue
       }
-      if (results.length >= RESULTS_BATCH_MAX) flush()
+      const number = block
+      const result = await runOne(queue[head++] as number)
+      // A new block began while this transaction ran: its result belongs to no one.
+      if (number !== block) continue
+      results.push(result)
+      if (results.length >= RESULTS_BATCH_MAX) flush(number)
     }
-    flush()
+    flush(block)
   } finally {
     running = false
   }
@@ -146,18 +165,28 @@ port.on('message', (msg: ToWorker) => {
     case 'begin':
       if (msg.reset) view.clearCache()
       view.applyUpdates(msg.updates)
-      queue.length = 0
+      queue = []
+      head = 0
+      results = []
+      transactions = new TransactionReader(msg.txs)
       beginning = begin(msg.block, msg.context)
       return
     case 'run':
       if (msg.block !== block) return
       view.applyUpdates(msg.updates)
-      for (const t of msg.tasks) queue.push(t)
+      if (head === queue.length) {
+        queue = []
+        head = 0
+      }
+      for (const index of msg.tasks) queue.push(index)
       void drain()
       return
     case 'end':
       view.applyUpdates(msg.updates)
       session = undefined
+      transactions = undefined
+      queue = []
+      head = 0
       return
   }
 })

@@ -1,0 +1,161 @@
+import type { Receipt, SignedTransaction } from '@consortia/interface'
+import fc from 'fast-check'
+import { describe, expect, it } from 'vitest'
+import { decodeResults, encodeResults, packTransactions, TransactionReader } from '../src/parallel/codec.js'
+import type { TaskResult } from '../src/parallel/protocol.js'
+
+const bytes = (...values: number[]) => Uint8Array.from(values)
+
+function signed(over: Partial<SignedTransaction['tx']> = {}, sender = bytes(...Array(20).fill(7))) {
+  const tx = {
+    format: 'rc2' as const,
+    nonce: 5n,
+    gasPrice: 0n,
+    gas: 30_000_000n,
+    blockLimit: 900n,
+    to: bytes(...Array(20).fill(0x50)),
+    value: 0n,
+    data: bytes(1, 2, 3, 0, 255),
+    chainId: 1n,
+    groupId: 1n,
+    extraData: new Uint8Array(0),
+    signature: { kind: 'ecdsa' as const, v: 28, r: (1n << 255n) + 12345n, s: 99n },
+    ...over,
+  }
+  return { tx, raw: bytes(0xf8, 1, 2), hash: bytes(...Array(32).fill(0xab)), sender } as SignedTransaction
+}
+
+describe('parallel codec: transactions packed once per block', () => {
+  it('reads back every field of rc1/rc2 transactions, ECDSA and SM2, calls and creations', () => {
+    const txs: SignedTransaction[] = [
+      signed(),
+      signed({ to: null, format: 'rc1', chainId: 0n, groupId: 0n }),
+      signed({
+        signature: { kind: 'sm2', publicKey: bytes(...Array(64).fill(3)), r: 1n, s: (1n << 256n) - 1n },
+        nonce: (1n << 200n) + 1n,
+        value: 1n << 64n,
+        extraData: bytes(9, 9),
+      }),
+    ]
+    const reader = new TransactionReader(packTransactions(txs))
+    expect(reader.length).toBe(3)
+    for (let i = 0; i < txs.length; i++) expect(reader.get(i)).toEqual(txs[i])
+    // Copies own their buffers: a worker may keep or change them freely.
+    const a = reader.get(0)
+    expect(a.tx.data.byteLength).toBe(a.tx.data.buffer.byteLength)
+    expect(() => reader.get(3)).toThrow(/expected a transaction index below 3, got 3/)
+  })
+
+  it('carries transactions with other fields (Ethereum envelopes) whole', () => {
+    const eth = {
+      ...signed(),
+      tx: { ...signed().tx, format: 'eth', eth: { type: 2 } },
+    } as unknown as SignedTransaction
+    const tagged = { ...signed(), extra: 'kept' } as unknown as SignedTransaction
+    const packed = packTransactions([signed(), eth, tagged])
+    expect(packed.extras.map(([i]) => i)).toEqual([1, 2])
+    const reader = new TransactionReader(packed)
+    expect(reader.get(1)).toBe(eth)
+    expect(reader.get(2)).toBe(tagged)
+    expect(reader.get(0)).toEqual(signed())
+  })
+
+  it('round-trips random transactions (seeded)', () => {
+    const big = fc.bigInt({ min: 0n, max: (1n << 300n) - 1n })
+    const arb = fc.record({
+      nonce: big,
+      gasPrice: big,
+      blockLimit: fc.bigInt({ min: 0n, max: 1n << 63n }),
+      data: fc.uint8Array({ maxLength: 300 }),
+      to: fc.option(fc.uint8Array({ minLength: 20, maxLength: 20 }), { nil: null }),
+      r: big,
+      s: big,
+    })
+    fc.assert(
+      fc.property(fc.array(arb, { maxLength: 8 }), (items) => {
+        const txs = items.map((x) =>
+          signed({
+            nonce: x.nonce,
+            gasPrice: x.gasPrice,
+            blockLimit: x.blockLimit,
+            data: x.data,
+            to: x.to,
+            signature: { kind: 'ecdsa', v: 27, r: x.r, s: x.s },
+          }),
+        )
+        const reader = new TransactionReader(packTransactions(txs))
+        for (let i = 0; i < txs.length; i++) expect(reader.get(i)).toEqual(txs[i])
+      }),
+      { seed: 27_000, numRuns: 100 },
+    )
+  })
+})
+
+describe('parallel codec: result batches in one transferable buffer', () => {
+  it('round-trips receipts, read and write sets, session reads, state and table operations', () => {
+    const receipt: Receipt = {
+      stateRoot: new Uint8Array(32),
+      gasUsed: 21_512n,
+      contractAddress: new Uint8Array(20),
+      logsBloom: Uint8Array.from({ length: 256 }, (_, i) => (i % 17 === 0 ? 1 : 0)),
+      status: 0,
+      output: bytes(0, 0, 1),
+      remainGas: 299_978_488n,
+      logs: [{ address: bytes(...Array(20).fill(1)), topics: [bytes(...Array(32).fill(2))], data: bytes(5) }],
+    }
+    const results: TaskResult[] = [
+      {
+        index: 7,
+        receipt,
+        reads: ['r:u_dag_transfer\u0000alice', '[{"user_name":"alice","user_balance":"10"}]', 'a:00', null],
+        writes: ['r:u_dag_transfer\u0000alice', '[{"user_name":"alice","user_balance":"9"}]'],
+        session: ['r:_sys_config_\u0000tx_gas_limit', '[]'],
+        stateOps: [
+          ['checkpoint'],
+          ['put-account', bytes(1, 2), { nonce: 1n, balance: 0n, codeHash: bytes(...Array(32).fill(4)) }],
+          ['put-storage', bytes(1, 2), bytes(3), bytes(0, 9)],
+          ['revert'],
+          ['commit'],
+        ],
+        tableOps: [
+          ['create', { name: 'u_t', keyField: 'k', valueFields: ['v'] }],
+          ['insert', 'u_t', 'a', { v: '1' }, 1],
+          ['update', 'u_t', 'a', { v: '2' }, undefined, 1],
+          [
+            'update',
+            'u_t',
+            'a',
+            { v: '3' },
+            { clauses: [{ field: 'v', op: 'EQ', value: '2' }], limit: 1 },
+            1,
+          ],
+          ['remove', 'u_t', 'a', undefined, 1],
+        ],
+      },
+      { index: 8, unsafe: 'putCode' },
+      {
+        index: 9,
+        receipt: {
+          ...receipt,
+          contractAddress: bytes(...Array(20).fill(9)),
+          stateRoot: bytes(...Array(32).fill(1)),
+          logs: [],
+          logsBloom: new Uint8Array(256),
+        },
+        reads: [],
+        writes: [],
+      },
+    ]
+    const encoded = encodeResults(results)
+    expect(encoded.byteLength).toBe(encoded.buffer.byteLength)
+    const back = decodeResults(encoded)
+    const defined = (r: TaskResult) =>
+      JSON.parse(
+        JSON.stringify(r, (_, v) => (typeof v === 'bigint' ? `${v}n` : v instanceof Uint8Array ? [...v] : v)),
+      )
+    expect(back.map(defined)).toEqual(results.map(defined))
+    expect(back[0]?.receipt?.logsBloom).toEqual(receipt.logsBloom)
+    expect(back[2]?.receipt?.contractAddress).toEqual(bytes(...Array(20).fill(9)))
+    expect(back[1]?.receipt).toBeUndefined()
+  })
+})
