@@ -4,7 +4,7 @@
  */
 import { relative } from 'node:path'
 import { pathToFileURL } from 'node:url'
-import { buildChain } from './build-chain/generate.js'
+import { buildSecureChain } from './build-chain/key-manager.js'
 import { BUILD_CHAIN_USAGE, parseBuildChainArgs } from './build-chain/options.js'
 import { runConsoleCommand, runKeyManagerCommand } from './cli-tools.js'
 import { isNodeError } from './errors.js'
@@ -43,7 +43,7 @@ export async function runCli(
           out(BUILD_CHAIN_USAGE)
           return 0
         }
-        const chain = buildChain(options)
+        const chain = await buildSecureChain(options)
         out(
           `chain ${options.chainId} (${options.suite}, ${options.consensus}, ${options.storage}) written to ${chain.output}`,
         )

@@ -12,7 +12,7 @@
  * keep the chain directory on exit.
  */
 import { type ChildProcess, spawn } from 'node:child_process'
-import { mkdtempSync, rmSync } from 'node:fs'
+import { existsSync, mkdtempSync, rmSync } from 'node:fs'
 import { createServer } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -28,6 +28,8 @@ import {
   DemoTokenAbi,
   DemoTokenBytecode,
 } from './contracts/compiled.js'
+import { enableExplorer } from './explorer/config.js'
+import { EXPLORER_ASSETS_DIR_DEFAULT } from './explorer/server.js'
 import { NODE_ARGS } from './paths.js'
 
 /** Most transactions sent and not yet committed at once. */
@@ -127,6 +129,14 @@ async function main(): Promise<void> {
   if (options === 'help') return
   const chain = buildChain(options)
   log(`build-chain: ${nodeCount} nodes (PBFT, ECDSA, LevelDB), certificates and genesis in ${chain.output}`)
+  // explorer (issue 15): node 0 serves the block explorer on 8080, or the next free port
+  let explorerPort = 8080
+  while (!(await portsFree([explorerPort], 1)) && explorerPort < 8180) explorerPort++
+  enableExplorer(chain.nodes[0]!.dir, { listenIp: '127.0.0.1', port: explorerPort })
+  const explorerUrl = `http://127.0.0.1:${explorerPort}/`
+  if (!existsSync(join(EXPLORER_ASSETS_DIR_DEFAULT, 'index.html'))) {
+    log('explorer bundle not built yet: run `pnpm --filter @consortia/explorer build` to see the pages')
+  }
 
   // 2. start the nodes as separate processes
   const procs: ChildProcess[] = []
@@ -186,6 +196,7 @@ async function main(): Promise<void> {
   )
   const peers = await rpcs[0]!.call<unknown[]>('getPeers', [GROUP])
   log(`all ${nodeCount} nodes answer JSON-RPC; node 0 has ${peers.length} peers over TLS`)
+  log(`block explorer (served by node 0): ${explorerUrl}`)
 
   // 3. print blocks as they commit (from node 0); stream transactions are counted as they appear
   let printed = Number(await rpcs[0]!.call<string>('getBlockNumber', [GROUP]))
@@ -397,6 +408,7 @@ async function main(): Promise<void> {
         `metrics http://127.0.0.1:${n.ports.metrics}/metrics  logs ${join(n.dir, 'log', 'node.log')}\n`,
     )
   }
+  process.stdout.write(`  block explorer: ${explorerUrl}\n`)
   process.stdout.write(
     `  SDK certificates: ${join(chain.output, '127.0.0.1', 'sdk')}\n` +
       `  try: curl -s -X POST -d '{"jsonrpc":"2.0","method":"getBlockNumber","params":[1],"id":1}' http://127.0.0.1:${chain.nodes[0]!.ports.rpc}\n`,

@@ -19,11 +19,14 @@
  * ```
  */
 export * from './build-chain/generate.js'
+export * from './build-chain/key-manager.js'
 export * from './build-chain/options.js'
 export { runCli, SHUTDOWN_TIMEOUT_MS, USAGE } from './cli.js'
 export * from './client.js'
 export * from './config/schema.js'
 export * from './errors.js'
+export * from './explorer/index.js'
+export * from './local-chain.js'
 export * from './node/data-dir.js'
 export * from './node/group.js'
 export * from './node/logger.js'

@@ -36,6 +36,7 @@ describe('npm start (src/demo.ts)', () => {
     expect(out).toMatch(/t_demo_orders\["alice"\] on node 3: 3 rows of 3 sent, .*: ok/)
     expect(out).toMatch(/all 4 nodes at block #\d+, hash 0x[0-9a-f]{8}…: identical/)
     expect(out).toMatch(/node 0: JSON-RPC http:\/\/127\.0\.0\.1:\d+/)
+    expect(out).toMatch(/block explorer \(served by node 0\): http:\/\/127\.0\.0\.1:\d+\//)
     expect(out).toMatch(/stopped/)
     expect(code, out.slice(-2000)).toBe(0)
   }, 200_000)

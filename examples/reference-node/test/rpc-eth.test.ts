@@ -133,7 +133,7 @@ describe('Ethereum JSON-RPC (read-only) through viem', () => {
 
   it('answers -32601 for unknown methods and a clear error for Ethereum-signed transactions', async () => {
     const unknown = (
-      await postJSON(server.port, '{"jsonrpc":"2.0","method":"eth_feeHistory","params":[],"id":1}')
+      await postJSON(server.port, '{"jsonrpc":"2.0","method":"debug_traceTransaction","params":[],"id":1}')
     ).json
     expect(unknown).toMatchObject({ error: { code: -32601 } })
     const send = (

@@ -111,10 +111,12 @@ describe('FISCO JSON-RPC on a single-node PBFT chain', () => {
     expect(txs.map((t) => t['hash'])).toEqual([deployHash])
     const signatures = byNumber['signatureList'] as { index: string; signature: string }[]
     expect(signatures.length).toBe(1)
-    // The certificate: one 65-byte ECDSA signature by sealer 0. (It signs the PBFT vote digest,
-    // not the bare block hash: see the package README.)
+    // The certificate: one 65-byte ECDSA signature by sealer 0 over the bare block hash, as
+    // FISCO writes signatureList (the full SDK check is in fisco-signatures.test.ts).
     expect(signatures[0]!.index).toBe('0x0')
     expect(signatures[0]!.signature).toMatch(/^0x[0-9a-f]{130}$/)
+    const bytes = (x: string) => Uint8Array.from(Buffer.from(x.replace(/^0x/, ''), 'hex'))
+    expect(chain.suite.verify(bytes(hash), bytes(signatures[0]!.signature), chain.node.nodeId)).toBe(true)
 
     const hashesOnly = (await rpc(port, 'getBlockByNumber', [1, 1, false]))['result'] as Record<
       string,

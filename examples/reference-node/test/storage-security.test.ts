@@ -1,7 +1,8 @@
 /**
  * Disk encryption of a real node (issue 16): `consortia start` with a `storageSecurity` section
  * fetches its data key from the key manager, opens every LevelDB store encrypted and reads its
- * sealed key file; the data directory then holds none of the node's data in plaintext; without
+ * sealed key file; the data directory then holds none of the node's data in plaintext (keys
+ * included: no table name, transaction hash, account address or node ID in any file); without
  * the key manager the node refuses to start with the reason; with it back, it restarts on its data.
  */
 import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs'
@@ -49,28 +50,62 @@ function filesContaining(dir: string, needle: Buffer): string[] {
   return out
 }
 
-async function runWorkload(port: number, label: string): Promise<void> {
+/** What a workload leaves on disk that must not be readable: transaction hashes, addresses. */
+interface Traces {
+  readonly txHashes: string[]
+  readonly addresses: string[]
+}
+
+async function runWorkload(port: number, label: string): Promise<Traces> {
   const rpc = createRpcClient(`http://127.0.0.1:${port}`)
   const account = accountOf('ecdsa', label)
   const token = await deployToken(rpc, account, 100n)
-  await expectReceipts(rpc, await sendTransfers([rpc], account, token, 3))
+  const txHashes = await sendTransfers([rpc], account, token, 3)
+  await expectReceipts(rpc, txHashes)
   expect(await balanceOf(rpc, token, account.address)).toBe(97n)
+  return { txHashes, addresses: [account.address, token] }
+}
+
+/** AMDB system tables every node writes (FISCO 2.x names). */
+const TABLE_NAMES = ['_sys_tables_', '_sys_tx_hash_2_block_', '_sys_number_2_hash_', '_sys_hash_2_block_']
+
+/** Each secret in the forms a store could hold it: raw bytes, hex, `0x` hex, upper-case hex. */
+function needles(traces: Traces, nodeId: string): { what: string; bytes: Buffer }[] {
+  const out: { what: string; bytes: Buffer }[] = []
+  const hexForms = (what: string, hex0x: string) => {
+    const hex = hex0x.replace(/^0x/, '').toLowerCase()
+    out.push({ what, bytes: Buffer.from(hex, 'hex') })
+    for (const text of [hex, `0x${hex}`, hex.toUpperCase()]) out.push({ what, bytes: Buffer.from(text) })
+  }
+  for (const h of traces.txHashes) hexForms(`tx hash ${h}`, h)
+  for (const a of traces.addresses) hexForms(`address ${a}`, a)
+  hexForms('node ID', nodeId)
+  for (const t of TABLE_NAMES) out.push({ what: `table ${t}`, bytes: Buffer.from(t) })
+  return out
+}
+
+/** `what: file` for every needle found in a file under `dir`. */
+function plaintextHits(dir: string, list: { what: string; bytes: Buffer }[]): string[] {
+  return list.flatMap(({ what, bytes }) => filesContaining(dir, bytes).map((f) => `${what}: ${f}`))
 }
 
 describe('a node with disk encryption', () => {
   it('keeps no plaintext on disk, refuses to start without the key manager, restarts with it', async () => {
     // A plain node first: the same grep finds its data, so the check below can fail.
-    const plain = await oneNodeChain('plain', 41)
+    const plain = await oneNodeChain('plain', 28_041)
     const plainNode = await startNode(plain.nodes[0]!.dir, { logger: quiet() })
-    await runWorkload(plainNode.ports.rpc, 'plain')
+    const plainTraces = await runWorkload(plainNode.ports.rpc, 'plain')
     await plainNode.close()
-    const plainHits = [
-      Buffer.from(plain.nodes[0]!.nodeId, 'hex'),
-      Buffer.from(plain.nodes[0]!.nodeId),
-    ].flatMap((n) => filesContaining(join(plain.nodes[0]!.dir, 'data'), n))
-    expect(plainHits.length).toBeGreaterThan(0)
+    const plainHits = plaintextHits(
+      join(plain.nodes[0]!.dir, 'data'),
+      needles(plainTraces, plain.nodes[0]!.nodeId),
+    )
+    // Every kind of secret is found in the unencrypted control.
+    for (const kind of ['tx hash', 'address', 'node ID', 'table']) {
+      expect(plainHits.some((h) => h.startsWith(kind))).toBe(true)
+    }
 
-    const chain = await oneNodeChain('secure', 43)
+    const chain = await oneNodeChain('secure', 28_043)
     const dir = chain.nodes[0]!.dir
     let km = await startKeyManager({ superKey: SUPER_KEY, port: 0 })
     const kmPort = km.port
@@ -87,18 +122,15 @@ describe('a node with disk encryption', () => {
       )
 
       const node = await startNode(dir, { logger: quiet() })
-      await runWorkload(node.ports.rpc, 'secure')
+      const traces = await runWorkload(node.ports.rpc, 'secure')
       const height = Number(
         await createRpcClient(`http://127.0.0.1:${node.ports.rpc}`).call<string>('getBlockNumber', [1]),
       )
       await node.close()
 
-      // The data-directory marker names the chain and the node (public identity, like FISCO's
-      // conf/node.nodeid) so a node refuses another chain's data; nothing else may show it.
-      const stored = (needle: Buffer) =>
-        filesContaining(join(dir, 'data'), needle).filter((f) => !f.endsWith('consortia-node.json'))
-      expect(stored(Buffer.from(chain.nodes[0]!.nodeId, 'hex'))).toEqual([])
-      expect(stored(Buffer.from(chain.nodes[0]!.nodeId))).toEqual([])
+      // No file of the data directory (stores, LevelDB logs and manifests, the marker, which
+      // holds a keyed fingerprint of the node ID) shows a key or value of the node's data.
+      expect(plaintextHits(join(dir, 'data'), needles(traces, chain.nodes[0]!.nodeId))).toEqual([])
 
       await km.close()
       await expect(startNode(dir, { logger: quiet() })).rejects.toThrow(/key manager|data key/)
@@ -111,7 +143,12 @@ describe('a node with disk encryption', () => {
             await createRpcClient(`http://127.0.0.1:${again.ports.rpc}`).call<string>('getBlockNumber', [1]),
           ),
         ).toBeGreaterThanOrEqual(height)
-        await runWorkload(again.ports.rpc, 'secure-again')
+        // State written before the restart reads back through the encrypted keys.
+        const rpc = createRpcClient(`http://127.0.0.1:${again.ports.rpc}`)
+        expect(await balanceOf(rpc, traces.addresses[1]!, traces.addresses[0]!)).toBe(97n)
+        const more = await runWorkload(again.ports.rpc, 'secure-again')
+        await again.close()
+        expect(plaintextHits(join(dir, 'data'), needles(more, chain.nodes[0]!.nodeId))).toEqual([])
       } finally {
         await again.close()
       }

@@ -12,6 +12,7 @@ import {
 } from '../config/schema.js'
 import { nodeError } from '../errors.js'
 import { NODE_ARGS } from '../paths.js'
+import type { NodeStorageSecurity } from './key-manager.js'
 import type { BuildChainOptions } from './options.js'
 
 /** One generated node, as build-chain reports it. */
@@ -92,8 +93,19 @@ for n in ${names.join(' ')}; do bash "$n/${script}"; done
  * certificate chain and key, node ID, SM2 consensus key on SM chains, and the genesis of each
  * group the node belongs to). Every config and genesis is validated before it is written.
  */
-export function buildChain(options: BuildChainOptions): BuiltChain {
+export function buildChain(
+  options: BuildChainOptions,
+  security?: readonly NodeStorageSecurity[],
+): BuiltChain {
   const output = resolve(options.output)
+  // Disk encryption (-k): one sealed data key per node, from requestNodeStorageSecurity.
+  const nodeCount = options.hosts.reduce((n, h) => n + h.count, 0)
+  if ((options.keyManagerUrl !== undefined || security !== undefined) && security?.length !== nodeCount) {
+    throw nodeError(
+      { code: 'NODE_STARTUP', step: 'build-chain', reason: 'storage security' },
+      `-k needs one cipher data key per node (${nodeCount}), got ${security?.length ?? 0}: use buildSecureChain`,
+    )
+  }
   if (existsSync(output) && readdirSync(output).length > 0 && !options.force) {
     throw nodeError(
       { code: 'NODE_OUTPUT_EXISTS', path: output },
@@ -224,6 +236,7 @@ export function buildChain(options: BuildChainOptions): BuiltChain {
           consensus: { tickMs: options.tickMs },
           txPool: { limit: 150_000, journal: true },
           log: { level: 'info', file: 'log/node.log' },
+          ...(security === undefined ? {} : { storageSecurity: security[d.index]! }),
         },
         join(dir, 'config.json'),
       )

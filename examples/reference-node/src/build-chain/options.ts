@@ -2,6 +2,7 @@ import { isIP } from 'node:net'
 import { parseArgs } from 'node:util'
 import type { ConsensusType, StorageType, SuiteName } from '../config/schema.js'
 import { invalidArgument } from '../errors.js'
+import { parseKeyManagerUrl } from './key-manager.js'
 
 /** Most nodes one build-chain run generates. */
 export const BUILD_NODES_MAX = 256
@@ -66,6 +67,11 @@ export interface BuildChainOptions {
   readonly timestamp: number
   /** Overwrite a non-empty output directory. */
   readonly force: boolean
+  /**
+   * Disk encryption (FISCO `[storage_security]`, issue 16): the key manager (`-k`) that seals a
+   * fresh data key per node; each config gets `storageSecurity` with the cipher data key only.
+   */
+  readonly keyManagerUrl?: string
 }
 
 /** The build-chain usage text. */
@@ -90,6 +96,8 @@ export const BUILD_CHAIN_USAGE = `Usage: consortia build-chain -l "ip:count[,ip:
   -X, --cert-days <days>     certificate validity (default 36500)
       --timestamp <ms>       genesis timestamp (default now)
   -f, --force                write into a non-empty output directory
+  -k, --key-manager <url>    disk encryption: a data key per node, sealed by this key manager
+                             (http://ip:port); configs get storageSecurity (LevelDB only)
   -h, --help                 this text
 `
 
@@ -220,6 +228,7 @@ export function parseBuildChainArgs(argv: readonly string[]): BuildChainOptions 
     'cert-days': { type: 'string', short: 'X' },
     timestamp: { type: 'string' },
     force: { type: 'boolean', short: 'f' },
+    'key-manager': { type: 'string', short: 'k' },
     help: { type: 'boolean', short: 'h' },
   } as const
   try {
@@ -252,6 +261,10 @@ export function parseBuildChainArgs(argv: readonly string[]): BuildChainOptions 
   } else if (mysqlUrl !== '') {
     throw invalidArgument('--mysql-url', 'only with -s mysql', mysqlUrl)
   }
+  const keyManager = v['key-manager'] === undefined ? undefined : parseKeyManagerUrl(v['key-manager'])
+  if (keyManager !== undefined && storage !== 'leveldb') {
+    throw invalidArgument('-k', 'LevelDB storage (disk encryption does not apply to -s mysql)', storage)
+  }
   const ports = v.ports === undefined ? START_PORTS_DEFAULT : parsePorts(v.ports)
   checkPorts(hosts, ports)
   const agency = v.agency ?? 'agency'
@@ -281,5 +294,6 @@ export function parseBuildChainArgs(argv: readonly string[]): BuildChainOptions 
         ? Date.now()
         : integer('--timestamp', v.timestamp, 0, Number.MAX_SAFE_INTEGER),
     force: v.force === true,
+    ...(keyManager === undefined ? {} : { keyManagerUrl: keyManager }),
   }
 }

@@ -55,6 +55,11 @@ export interface NodeConfig {
   readonly eth: ListenConfig
   /** Prometheus metrics over HTTP at `/metrics`; port 0 disables it. */
   readonly metrics: ListenConfig
+  /**
+   * Block explorer and dashboard over HTTP + WebSocket (`src/explorer/`); absent or port 0
+   * disables it.
+   */
+  readonly explorer?: ListenConfig
   readonly storage: {
     readonly type: StorageType
     /** Directory of LevelDB databases and the data-directory marker. */
@@ -93,6 +98,18 @@ export interface NodeConfig {
   readonly consensus: {
     /** Driver tick length in ms. */
     readonly tickMs: number
+  }
+  /**
+   * Block execution of this node's groups. Parallel execution gives byte-identical receipts,
+   * roots and rows to serial execution, so each node chooses for itself. Absent: serial.
+   */
+  readonly executor?: {
+    /** `off`: serial; `dag`: FISCO mutex keys on worker threads; `optimistic`: speculation with read-set checks. */
+    readonly parallel: 'off' | 'dag' | 'optimistic'
+    /** Worker threads (1 to 64). */
+    readonly workers: number
+    /** Smallest block run in parallel; smaller ones run serially (default: the executor's, 32). */
+    readonly minTransactions?: number
   }
   readonly txPool: {
     /** Most pooled transactions per group (FISCO `[tx_pool] limit`). */
@@ -266,6 +283,7 @@ const nodeConfigCheck = object({
   channel: listen,
   eth: listen,
   metrics: listen,
+  explorer: optional(listen),
   storage: object({
     type: oneOf(['leveldb', 'mysql']),
     dataPath: str({ nonEmpty: true }),
@@ -286,6 +304,13 @@ const nodeConfigCheck = object({
   identities: record(nodeIdHex, HEX_ID, 'a 128-hex-digit TLS node ID'),
   groups: object({ configPath: str({ nonEmpty: true }) }),
   consensus: object({ tickMs: int(10, 10_000) }),
+  executor: optional(
+    object({
+      parallel: oneOf(['off', 'dag', 'optimistic']),
+      workers: int(1, 64),
+      minTransactions: optional(int(1, 1_000_000)),
+    }),
+  ),
   txPool: object({ limit: int(1, 10_000_000), journal: bool }),
   log: object({
     level: oneOf(['trace', 'debug', 'info', 'warn', 'error', 'silent']),

@@ -1,3 +1,4 @@
+import { createHmac, hkdfSync } from 'node:crypto'
 import { type Bytes, isChainError, type KvStore, type Logger, silentLogger } from '@consortia/interface'
 import {
   checkDataKey,
@@ -190,6 +191,12 @@ export interface StorageSecurity {
   wrapStore(inner: KvStore): Promise<EncryptedKvStore>
   /** Opens a sealed key file (`node.key` after `requestSealedKeyFile`). */
   openKeyFile(text: Bytes | string): Bytes
+  /**
+   * A keyed fingerprint (hex HMAC-SHA-256 under a key derived from the data key) of `text`, for
+   * identifiers that files outside the stores must compare but not show, such as the node ID in
+   * the data directory marker: equal for equal text under one data key, meaningless without it.
+   */
+  fingerprint(label: string, text: string): string
 }
 
 /**
@@ -223,6 +230,9 @@ export async function loadStorageSecurity(init: StorageSecurityInit): Promise<St
     throw err
   }
   logger.info('data key fetched', { keyManager: init.keyManagerUrl, cipher })
+  const fingerprintKey = Buffer.from(
+    hkdfSync('sha256', dataKey, new Uint8Array(0), 'consortia/reference-node/fingerprint', 32),
+  )
   return {
     cipher,
     async openStore(levelInit) {
@@ -239,6 +249,9 @@ export async function loadStorageSecurity(init: StorageSecurityInit): Promise<St
     },
     openKeyFile(text) {
       return openKeyFile(text, dataKey)
+    },
+    fingerprint(label, text) {
+      return createHmac('sha256', fingerprintKey).update(`${label}\u0000${text}`).digest('hex')
     },
   }
 }

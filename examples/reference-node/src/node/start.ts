@@ -11,10 +11,14 @@ import {
   type NodeConfig,
 } from '../config/schema.js'
 import { configError, isNodeError, nodeError } from '../errors.js'
+import { createEthBackend } from '../eth/backend.js'
+import { createBackendForwarder } from '../explorer/forwarder.js'
+import { startExplorerServer } from '../explorer/server.js'
 import { loadStorageSecurity, nodeKeyPem, type StorageSecurity } from '../key-manager/index.js'
 import type { NodeBackend } from '../rpc/backend.js'
+import { startEthServer } from '../rpc/eth-server.js'
 import { claimDataDir } from './data-dir.js'
-import { openGroup, type RunningGroup } from './group.js'
+import { openNodeGroups, type RunningGroup } from './group.js'
 import { createNodeLogger, type NodeLogger } from './logger.js'
 import { createNodeMetrics, type NodeMetrics, startMetricsServer } from './metrics.js'
 import { createIdentityTransport } from './runtime.js'
@@ -37,10 +41,19 @@ export interface StartedNode {
   readonly nodeId: string
   readonly logger: NodeLogger
   readonly metrics: NodeMetrics
+  /** The running groups (kept current as group-admin calls start and stop groups). */
   readonly groups: ReadonlyMap<number, RunningGroup>
   readonly p2p: P2PNode
   /** Bound ports (an endpoint configured with port 0 is absent). */
-  readonly ports: { rpc: number; channel?: number; eth?: number; metrics?: number; p2p: number }
+  readonly ports: {
+    rpc: number
+    channel?: number
+    eth?: number
+    metrics?: number
+    /** The block explorer's HTTP port (`config.explorer`). */
+    explorer?: number
+    p2p: number
+  }
   /** Graceful stop: servers stop accepting, each group finishes its commit, storage closes. */
   close(): Promise<void>
 }
@@ -170,7 +183,9 @@ export async function startNode(nodeDir: string, options: StartNodeOptions = {})
 
     // 3. storage: claim the data directory (refuses another chain's or another genesis' data)
     const dataPath = pathIn(dir, config.storage.dataPath)
-    await step(logger, 'storage', () => claimDataDir(dataPath, config, nodeIdHex, geneses))
+    // With disk encryption the marker holds a keyed fingerprint of the node ID, not the ID (issue 16).
+    const markerNodeId = security === undefined ? nodeIdHex : security.fingerprint('node-id', nodeIdHex)
+    await step(logger, 'storage', () => claimDataDir(dataPath, config, markerNodeId, geneses))
 
     // 4. p2p
     const caPem = readText(pathIn(dir, config.tls.caCert), 'tls.caCert')
@@ -207,18 +222,16 @@ export async function startNode(nodeDir: string, options: StartNodeOptions = {})
 
     // 5. groups
     const metrics = createNodeMetrics({ node: config.node.name, chainId: config.chain.id })
-    const groups = new Map<number, RunningGroup>()
-    for (const genesis of geneses) {
-      const group = await step(logger, `group ${genesis.groupId}`, () =>
-        openGroup({
+    const nodeGroups = await step(logger, 'groups', () =>
+      openNodeGroups(
+        {
           config,
-          genesis,
           dataPath,
           suite,
           privateKey,
           transport,
           logger,
-          security,
+          ...(security === undefined ? {} : { security }),
           onCommitted: (groupId, b) => {
             const h = b.block.header
             metrics.blockCommitted(groupId, h.number, b.block.transactions.length, h.timestamp, Date.now())
@@ -230,14 +243,12 @@ export async function startNode(nodeDir: string, options: StartNodeOptions = {})
               sealer: h.sealer,
             })
           },
-        }),
-      )
-      groups.set(genesis.groupId, group)
-      closers.push(async () => {
-        groups.delete(genesis.groupId)
-        await group.close()
-      })
-    }
+        },
+        geneses,
+      ),
+    )
+    closers.push(() => nodeGroups.close())
+    const groups = nodeGroups.running
     const sample = () => {
       metrics.setPeers(p2p.peers().length)
       for (const g of groups.values()) {
@@ -262,12 +273,18 @@ export async function startNode(nodeDir: string, options: StartNodeOptions = {})
       version: NODE_VERSION,
       groupIds: () => [...groups.keys()].sort((a, b) => a - b),
       group: (id) => groups.get(id)?.backend,
+      groupManager: nodeGroups.admin,
       peers: () =>
         transport.peers().map((p) => ({ nodeId: p.nodeId, ipAndPort: p.address, topics: [] as string[] })),
       info: () => ({
         agency: certInfo.subject.organization ?? '',
         node: certInfo.subject.commonName,
         ipAndPort: `${config.p2p.listenIp}:${config.p2p.listenPort}`,
+      }),
+      // Ethereum-signed transactions (issue 13): admission, nonces, storage reads
+      eth: createEthBackend((id) => {
+        const g = groups.get(id)
+        return g === undefined ? undefined : { backend: g.backend, pool: g.pool, amdb: g.amdb, suite }
       }),
     }
     const services = await step(logger, 'rpc', () =>
@@ -282,10 +299,36 @@ export async function startNode(nodeDir: string, options: StartNodeOptions = {})
       closers.push(() => server.close())
       metricsPort = server.port
     }
+    // explorer (issue 15): the app and JSON-RPC over this node's own backend, live pushes on /ws
+    let explorerPort: number | undefined
+    if (config.explorer !== undefined && config.explorer.port !== 0) {
+      const explorerListen = config.explorer
+      const explorer = await step(logger, 'explorer', () =>
+        startExplorerServer({
+          host: explorerListen.listenIp,
+          port: explorerListen.port,
+          rpc: createBackendForwarder(nodeBackend, logger),
+          logger,
+        }),
+      )
+      closers.push(() => explorer.close())
+      explorerPort = explorer.port
+    }
+    // Ethereum JSON-RPC and WebSocket subscriptions (issue 13): `/` is group 1, `/group/N` group N
+    let ethPort: number | undefined
+    if (config.eth.port !== 0) {
+      const ethServer = await step(logger, 'eth-rpc', () =>
+        startEthServer({ host: config.eth.listenIp, port: config.eth.port, node: nodeBackend, logger }),
+      )
+      closers.push(() => ethServer.close())
+      ethPort = ethServer.port
+    }
     const ports = {
       p2p: config.p2p.listenPort,
       ...services.ports,
+      ...(ethPort === undefined ? {} : { eth: ethPort }),
       ...(metricsPort === undefined ? {} : { metrics: metricsPort }),
+      ...(explorerPort === undefined ? {} : { explorer: explorerPort }),
     }
     logger.info('node started', { nodeId: nodeIdHex, groups: [...groups.keys()], ports })
     let closing: Promise<void> | undefined

@@ -1,13 +1,15 @@
 /**
- * A read-only Ethereum JSON-RPC view of one group (reference/interop.md §4), for Ethereum tools
- * that read chain data: blocks, transactions and receipts in Ethereum's shapes, `eth_call`,
- * `eth_estimateGas`, `eth_getLogs`, `eth_getCode`. Ethereum-signed transactions go through
- * `NodeBackend.eth` when the node has it (`eth_sendRawTransaction`, `eth_getTransactionCount`);
- * without it they answer an error saying so. Fee methods answer -32601 so clients fall back to
- * legacy fields.
+ * The Ethereum JSON-RPC of one group (reference/interop.md §4): blocks, transactions and
+ * receipts in Ethereum's shapes, `eth_call`, `eth_estimateGas`, `eth_getLogs`, `eth_getCode`,
+ * `eth_getStorageAt`, fee methods (the chain has no coin: gas price 1, base fee 0), and
+ * Ethereum-signed transactions through `NodeBackend.eth` when the node has it
+ * (`eth_sendRawTransaction`, `eth_getTransactionCount`); without it they answer an error
+ * saying so. The chain id is `ethChainIdOf(chainId, groupId)` (the chain id for group 1).
  */
-import type { Address, Bytes, Hash32, Log } from '@consortia/interface'
-import { silentLogger } from '@consortia/interface'
+import type { Address, Bytes, Hash32, Log, Receipt } from '@consortia/interface'
+import { isEthTransaction, silentLogger, TxStatus } from '@consortia/interface'
+import { ethChainIdOf } from '@consortia/protocol'
+import type { EthBackend } from '../eth/backend.js'
 import type {
   BackendBlock,
   GroupBackend,
@@ -32,6 +34,26 @@ export const ETH_TX_REFUSED_CODE = -32000
 export const ETH_REVERT_CODE = 3
 /** FISCO receipt status of a Solidity revert. */
 const REVERT_STATUS = 22
+/** Most blocks one `eth_feeHistory` call covers (go-ethereum's limit). */
+export const ETH_FEE_HISTORY_BLOCKS_MAX = 1024
+/** Most reward percentiles one `eth_feeHistory` call takes. */
+export const ETH_FEE_PERCENTILES_MAX = 100
+/**
+ * Longest `eth_getTransactionReceipt` waits for a transaction still in the pool. This chain
+ * seals blocks only when there are transactions, so a client that got `null` and then waits
+ * for the next block (ethers' `wait()` does) could wait forever; answering once the block
+ * commits closes that gap.
+ */
+export const ETH_RECEIPT_WAIT_MS = 3000
+/** Poll interval of that wait. */
+const RECEIPT_POLL_MS = 20
+/** Most addresses, or options of one topic position, in a log filter. */
+export const ETH_FILTER_ITEMS_MAX = 256
+
+/** The Ethereum chain id a group answers (`eth_chainId`) and its transactions must sign. */
+export function groupEthChainId(group: GroupBackend): bigint {
+  return ethChainIdOf(group.chainId, group.groupId)
+}
 
 class EthError extends Error {
   constructor(
@@ -72,9 +94,54 @@ async function resolveBlock(group: GroupBackend, tag: unknown): Promise<number> 
 
 const nullableTo = (to: Address | null) => (to === null ? null : dataHex(to))
 
+/** Ethereum's type number of a transaction (`0x0` for FISCO transactions). */
+function ethTypeOf(tx: LocatedTransaction['tx']['tx']): string {
+  if (!isEthTransaction(tx)) return '0x0'
+  return tx.eth.type === 'eip1559' ? '0x2' : tx.eth.type === 'eip2930' ? '0x1' : '0x0'
+}
+
 function ethTransaction(t: LocatedTransaction, chainId: bigint): Record<string, unknown> {
   const { tx } = t.tx
   const sig = tx.signature
+  if (isEthTransaction(tx)) {
+    const e = tx.eth
+    const typed = e.type === 'eip1559' || e.type === 'eip2930'
+    const v =
+      typed || e.chainId === undefined ? BigInt(27 + e.yParity) : e.chainId * 2n + 35n + BigInt(e.yParity)
+    return {
+      blockHash: dataHex(t.blockHash),
+      blockNumber: quantityHex(t.blockNumber),
+      from: dataHex(t.tx.sender),
+      gas: quantityHex(tx.gas),
+      gasPrice: quantityHex(e.maxFeePerGas),
+      hash: dataHex(t.tx.hash),
+      input: dataHex(tx.data),
+      nonce: quantityHex(e.nonce),
+      r: quantityHex(sig.r),
+      s: quantityHex(sig.s),
+      to: nullableTo(tx.to),
+      transactionIndex: quantityHex(t.index),
+      type: ethTypeOf(tx),
+      v: quantityHex(typed ? BigInt(e.yParity) : v),
+      value: quantityHex(tx.value),
+      ...(e.chainId === undefined ? {} : { chainId: quantityHex(e.chainId) }),
+      ...(typed
+        ? {
+            yParity: quantityHex(e.yParity),
+            accessList: e.accessList.map((a) => ({
+              address: dataHex(a.address),
+              storageKeys: a.storageKeys.map(dataHex),
+            })),
+          }
+        : {}),
+      ...(e.type === 'eip1559'
+        ? {
+            maxFeePerGas: quantityHex(e.maxFeePerGas),
+            maxPriorityFeePerGas: quantityHex(e.maxPriorityFeePerGas),
+          }
+        : {}),
+    }
+  }
   return {
     blockHash: dataHex(t.blockHash),
     blockNumber: quantityHex(t.blockNumber),
@@ -95,7 +162,8 @@ function ethTransaction(t: LocatedTransaction, chainId: bigint): Record<string, 
   }
 }
 
-function ethLog(
+/** An Ethereum log object (`eth_getLogs`, receipts, `logs` subscriptions). */
+export function ethLog(
   log: Log,
   r: { blockHash: Hash32; blockNumber: number; txHash: Hash32; index: number },
   logIndex: number,
@@ -136,11 +204,22 @@ function ethReceipt(r: LocatedReceipt, block: BackendBlock): Record<string, unkn
     to: nullableTo(r.tx.tx.to),
     transactionHash: dataHex(r.tx.hash),
     transactionIndex: quantityHex(r.index),
-    type: '0x0',
+    type: ethTypeOf(r.tx.tx),
+    // Besu/FISCO style: the revert data of a reverted transaction (ABI `Error(string)` etc.).
+    ...revertFields(r.receipt),
   }
 }
 
-function ethBlock(
+function revertFields(receipt: Receipt): Record<string, unknown> {
+  if (receipt.status === TxStatus.None) return {}
+  return {
+    fiscoStatus: quantityHex(receipt.status),
+    ...(receipt.status === REVERT_STATUS ? { revertReason: dataHex(receipt.output) } : {}),
+  }
+}
+
+/** An Ethereum block object; `full` gives transaction objects instead of hashes. */
+export function ethBlock(
   b: BackendBlock,
   full: boolean,
   chainId: bigint,
@@ -149,6 +228,7 @@ function ethBlock(
   const h = b.block.header
   const sealer = h.sealerList[h.sealer]
   return {
+    baseFeePerGas: '0x0',
     difficulty: '0x0',
     extraData: '0x',
     gasLimit: quantityHex(ETH_BLOCK_GAS_LIMIT),
@@ -189,13 +269,124 @@ function callRequest(value: unknown): { from: Address; to: Address | null; data:
 
 type EthMethod = (group: GroupBackend, params: readonly unknown[], node: NodeBackend) => Promise<unknown>
 
+/** A parsed `eth_getLogs` / `logs` subscription filter (addresses and topics; empty = any). */
+export interface EthLogFilter {
+  readonly addresses: ReadonlySet<string>
+  /** Per position: the accepted topics, or undefined for any. */
+  readonly topics: readonly (ReadonlySet<string> | undefined)[]
+}
+
+/** Parses the address and topics part of an Ethereum log filter (labelled -32602 errors). */
+export function parseLogFilter(f: Record<string, unknown>): EthLogFilter {
+  const addressList = f['address'] === undefined || f['address'] === null ? [] : [f['address']].flat()
+  if (addressList.length > ETH_FILTER_ITEMS_MAX)
+    throw invalid('address', `at most ${ETH_FILTER_ITEMS_MAX} addresses`)
+  const addresses = new Set(addressList.map((a) => dataHex(hexBytes(a, 'address', 20))))
+  const topicList = f['topics'] === undefined || f['topics'] === null ? [] : f['topics']
+  if (!Array.isArray(topicList) || topicList.length > 4)
+    throw invalid('topics', 'an array of at most 4 entries')
+  const topics = topicList.map((t) => {
+    if (t === null) return undefined
+    const options = [t].flat()
+    if (options.length > ETH_FILTER_ITEMS_MAX)
+      throw invalid('topics', `at most ${ETH_FILTER_ITEMS_MAX} options`)
+    return new Set(options.map((x) => dataHex(hexBytes(x, 'topic', 32))))
+  })
+  return { addresses, topics }
+}
+
+/** Whether `log` passes `filter`. */
+export function logMatches(log: Log, filter: EthLogFilter): boolean {
+  if (filter.addresses.size > 0 && !filter.addresses.has(dataHex(log.address))) return false
+  return !filter.topics.some((want, k) => {
+    const topic = log.topics[k]
+    return want !== undefined && (topic === undefined || !want.has(dataHex(topic)))
+  })
+}
+
+/** The Ethereum log objects of a committed block that pass `filter`, in block order. */
+export function blockLogs(
+  b: BackendBlock,
+  filter: EthLogFilter,
+  max = ETH_LOGS_MAX,
+): Record<string, unknown>[] {
+  const out: Record<string, unknown>[] = []
+  let logIndex = 0
+  b.receipts.forEach((receipt, index) => {
+    const tx = b.block.transactions[index]
+    for (const log of receipt.logs) {
+      const i = logIndex++
+      if (tx === undefined || !logMatches(log, filter)) continue
+      if (out.length >= max) throw new EthError(RpcCode.INVALID_PARAMS, `more than ${ETH_LOGS_MAX} logs`)
+      out.push(
+        ethLog(log, { blockHash: b.hash, blockNumber: b.block.header.number, txHash: tx.hash, index }, i),
+      )
+    }
+  })
+  return out
+}
+
+function quantityParam(value: unknown, field: string): bigint {
+  if (typeof value === 'number' && Number.isSafeInteger(value) && value >= 0) return BigInt(value)
+  if (typeof value === 'string' && /^0x[0-9a-fA-F]{1,64}$/.test(value)) return BigInt(value)
+  throw invalid(field, 'a hex quantity')
+}
+
+const ethBackendOf = (node: NodeBackend): EthBackend | undefined =>
+  node.eth !== undefined && 'storageAt' in node.eth ? (node.eth as EthBackend) : undefined
+
 const METHODS: Readonly<Record<string, EthMethod>> = {
   web3_clientVersion: async (_g, _p, node) => `Consortia/${node.version.version}/fisco-bcos-2.x`,
-  eth_chainId: async (g) => quantityHex(g.chainId),
-  net_version: async (g) => g.chainId.toString(10),
+  eth_chainId: async (g) => quantityHex(groupEthChainId(g)),
+  net_version: async (g) => groupEthChainId(g).toString(10),
   eth_blockNumber: async (g) => quantityHex(g.blockNumber()),
   eth_syncing: async () => false,
+  // No coin: a constant price of 1 (clients refuse 0), base fee 0, priority fee 1.
   eth_gasPrice: async () => '0x1',
+  eth_maxPriorityFeePerGas: async () => '0x1',
+  eth_feeHistory: async (g, p) => {
+    const count = Number(quantityParam(p[0], 'blockCount'))
+    if (count < 1 || count > ETH_FEE_HISTORY_BLOCKS_MAX) {
+      throw invalid('blockCount', `1..${ETH_FEE_HISTORY_BLOCKS_MAX}`)
+    }
+    const newest = await resolveBlock(g, p[1])
+    const percentiles = p[2] === undefined || p[2] === null ? undefined : p[2]
+    if (
+      percentiles !== undefined &&
+      (!Array.isArray(percentiles) ||
+        percentiles.length > ETH_FEE_PERCENTILES_MAX ||
+        percentiles.some(
+          (x, i) => typeof x !== 'number' || x < 0 || x > 100 || (i > 0 && x < percentiles[i - 1]),
+        ))
+    ) {
+      throw invalid('rewardPercentiles', `at most ${ETH_FEE_PERCENTILES_MAX} ascending numbers in 0..100`)
+    }
+    const last = Math.min(newest, g.blockNumber())
+    const oldest = Math.max(0, last - count + 1)
+    const gasUsedRatio: number[] = []
+    const reward: string[][] = []
+    for (let n = oldest; n <= last; n++) {
+      const b = await g.blockByNumber(n)
+      gasUsedRatio.push(b === undefined ? 0 : Number(b.block.header.gasUsed) / Number(ETH_BLOCK_GAS_LIMIT))
+      if (percentiles !== undefined) reward.push((percentiles as number[]).map(() => '0x1'))
+    }
+    return {
+      oldestBlock: quantityHex(oldest),
+      baseFeePerGas: gasUsedRatio.map(() => '0x0').concat('0x0'),
+      gasUsedRatio,
+      ...(percentiles === undefined ? {} : { reward }),
+    }
+  },
+  eth_getStorageAt: async (g, p, node) => {
+    const address = hexBytes(p[0], 'address', 20)
+    const slot = quantityParam(p[1], 'slot')
+    const eth = ethBackendOf(node)
+    if (eth === undefined)
+      throw new EthError(RpcCode.METHOD_NOT_FOUND, 'eth_getStorageAt needs the Ethereum backend')
+    const key = new Uint8Array(32)
+    for (let i = 31, v = slot; i >= 0; i--, v >>= 8n) key[i] = Number(v & 0xffn)
+    return dataHex(await eth.storageAt(g.groupId, address, key))
+  },
   eth_accounts: async () => [],
   eth_getBalance: async (_g, p) => {
     hexBytes(p[0], 'address', 20)
@@ -205,24 +396,32 @@ const METHODS: Readonly<Record<string, EthMethod>> = {
   eth_getBlockByNumber: async (g, p) => {
     const n = await resolveBlock(g, p[0])
     const b = n <= g.blockNumber() ? await g.blockByNumber(n) : undefined
-    return b === undefined ? null : ethBlock(b, p[1] === true, g.chainId, g)
+    return b === undefined ? null : ethBlock(b, p[1] === true, groupEthChainId(g), g)
   },
   eth_getBlockByHash: async (g, p) => {
     const b = await g.blockByHash(hexBytes(p[0], 'blockHash', 32))
-    return b === undefined ? null : ethBlock(b, p[1] === true, g.chainId, g)
+    return b === undefined ? null : ethBlock(b, p[1] === true, groupEthChainId(g), g)
   },
   eth_getTransactionByHash: async (g, p, node) => {
     const hash = hexBytes(p[0], 'transactionHash', 32)
     const mapped = await node.eth?.chainHashOf?.(g.groupId, hash)
     const t = await g.transaction(mapped ?? hash)
     if (t === undefined) return null
-    const out = ethTransaction(t, g.chainId)
+    const out = ethTransaction(t, groupEthChainId(g))
     return mapped === undefined ? out : { ...out, hash: dataHex(hash) }
   },
   eth_getTransactionReceipt: async (g, p, node) => {
     const hash = hexBytes(p[0], 'transactionHash', 32)
     const mapped = await node.eth?.chainHashOf?.(g.groupId, hash)
-    const r = await g.receipt(mapped ?? hash)
+    let r = await g.receipt(mapped ?? hash)
+    const eth = ethBackendOf(node)
+    for (const until = Date.now() + ETH_RECEIPT_WAIT_MS; r === undefined && Date.now() < until; ) {
+      if (eth === undefined || !eth.isPending(g.groupId, hash)) break
+      await new Promise((resolve) => setTimeout(resolve, RECEIPT_POLL_MS))
+      r = await g.receipt(hash)
+    }
+    // It may have left the pool between the two reads.
+    r ??= await g.receipt(mapped ?? hash)
     if (r === undefined) return null
     const block = await g.blockByNumber(r.blockNumber)
     if (block === undefined) return null
@@ -270,35 +469,9 @@ const METHODS: Readonly<Record<string, EthMethod>> = {
         if (b !== undefined) blocks.push(b)
       }
     }
-    const addressList = f['address'] === undefined || f['address'] === null ? [] : [f['address']].flat()
-    const addresses = new Set(addressList.map((a) => dataHex(hexBytes(a, 'address', 20))))
-    const topics = (Array.isArray(f['topics']) ? f['topics'] : []).map((t) =>
-      t === null ? undefined : new Set([t].flat().map((x) => dataHex(hexBytes(x, 'topic', 32)))),
-    )
+    const filter = parseLogFilter(f)
     const out: unknown[] = []
-    for (const b of blocks) {
-      let logIndex = 0
-      b.receipts.forEach((receipt, index) => {
-        const tx = b.block.transactions[index]
-        for (const log of receipt.logs) {
-          const i = logIndex++
-          if (tx === undefined) continue
-          if (addresses.size > 0 && !addresses.has(dataHex(log.address))) continue
-          if (
-            topics.some(
-              (want, k) => want !== undefined && !want.has(dataHex(log.topics[k] ?? new Uint8Array(0))),
-            )
-          ) {
-            continue
-          }
-          if (out.length >= ETH_LOGS_MAX)
-            throw new EthError(RpcCode.INVALID_PARAMS, `more than ${ETH_LOGS_MAX} logs`)
-          out.push(
-            ethLog(log, { blockHash: b.hash, blockNumber: b.block.header.number, txHash: tx.hash, index }, i),
-          )
-        }
-      })
-    }
+    for (const b of blocks) out.push(...blockLogs(b, filter, ETH_LOGS_MAX - out.length))
     return out
   },
   eth_sendRawTransaction: async (g, p, node) => {
