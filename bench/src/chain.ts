@@ -9,6 +9,7 @@ import { createServer } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
+import type { ChannelTLS } from '@consortia/sdk'
 import { rpcCall } from './rpc.js'
 import { cpuTicksOfProcStat } from './stats.js'
 
@@ -45,6 +46,8 @@ export interface RunningNode {
   readonly index: number
   readonly dir: string
   readonly rpcUrl: string
+  /** The node's channel (SDK) port on 127.0.0.1. */
+  readonly channelPort: number
   readonly proc: ChildProcess
   /** Last few KB of its stderr, for error reports. */
   stderrTail(): string
@@ -57,6 +60,10 @@ export interface RunningChain {
   readonly nodes: readonly RunningNode[]
   readonly chainId: number
   readonly groupId: number
+  /** The SDK certificate build-chain wrote (`<host>/sdk/`), for channel connections. */
+  readonly sdkTLS: ChannelTLS
+  /** Directory of the `--cpu-prof` profiles of the profiled nodes (written when they stop). */
+  readonly cpuProfDir?: string
   /** CPU seconds (user + system) used so far by each node process; undefined where unreadable. */
   cpuSeconds(): (number | undefined)[]
   /** Throws if a node process has exited. */
@@ -94,10 +101,14 @@ async function portFree(port: number): Promise<boolean> {
   })
 }
 
+/** Lowest port of the bench's chains (each session's helpers use their own range; all below 32768). */
+export const PORT_BASE = 26_000
+
 /** Start ports p2p, channel, rpc, eth, metrics with `count` consecutive free ports each. */
 export async function pickPorts(count: number): Promise<number[]> {
+  if (count > 100) throw new RangeError(`pickPorts: expected at most 100 nodes, got ${count}`)
   for (let attempt = 0; attempt < 50; attempt++) {
-    const base = 21_000 + ((process.pid * 31 + attempt * 1_709 + Date.now()) % 30_000)
+    const base = PORT_BASE + ((process.pid * 31 + attempt * 1_709 + Date.now()) % 6_000)
     const starts = [0, 1, 2, 3, 4].map((k) => base + k * 100)
     let ok = true
     for (const s of starts) for (let i = 0; i < count && ok; i++) ok = await portFree(s + i)
@@ -109,7 +120,15 @@ export async function pickPorts(count: number): Promise<number[]> {
 /** Builds the chain with `consortia build-chain` and starts every node; resolves once all answer. */
 export async function startChain(
   profile: ChainProfile,
-  options: { mysqlUrl?: string; txCountLimit?: number; onNote?: (text: string) => void } = {},
+  options: {
+    mysqlUrl?: string
+    txCountLimit?: number
+    /** Run these nodes with `node --cpu-prof` into `cpuProfDir` (default: none). */
+    profileNodes?: readonly number[]
+    /** Where the profiles go (needed with `profileNodes`; outside the chain's temporary directory). */
+    cpuProfDir?: string
+    onNote?: (text: string) => void
+  } = {},
 ): Promise<RunningChain> {
   const root = mkdtempSync(join(tmpdir(), 'consortia-bench-'))
   const out = join(root, 'nodes')
@@ -143,17 +162,38 @@ export async function startChain(
     rmSync(root, { recursive: true, force: true })
     throw new Error(`consortia build-chain failed (exit ${built.status}): ${built.stderr || built.stdout}`)
   }
+  const sdkDir = join(out, '127.0.0.1', 'sdk')
+  const sdkTLS: ChannelTLS = {
+    ca: readFileSync(join(sdkDir, 'ca.crt'), 'utf8'),
+    cert: readFileSync(join(sdkDir, 'sdk.crt'), 'utf8'),
+    key: readFileSync(join(sdkDir, 'sdk.key'), 'utf8'),
+  }
+  const profiled = new Set(options.profileNodes ?? [])
+  if (profiled.size > 0 && options.cpuProfDir === undefined)
+    throw new Error('startChain: profileNodes needs cpuProfDir')
+  const cpuProfDir = profiled.size > 0 ? options.cpuProfDir : undefined
   const nodes: RunningNode[] = []
   for (let i = 0; i < profile.nodes; i++) {
     const dir = join(out, '127.0.0.1', `node${i}`)
-    const proc = spawn(process.execPath, [...TS_NODE_ARGS, CLI_PATH, 'start', dir], {
+    const prof =
+      cpuProfDir !== undefined && profiled.has(i)
+        ? ['--cpu-prof', `--cpu-prof-dir=${cpuProfDir}`, `--cpu-prof-name=node${i}.cpuprofile`]
+        : []
+    const proc = spawn(process.execPath, [...prof, ...TS_NODE_ARGS, CLI_PATH, 'start', dir], {
       stdio: ['ignore', 'ignore', 'pipe'],
     })
     let tail = ''
     proc.stderr?.on('data', (d: Buffer) => {
       tail = (tail + d.toString()).slice(-4000)
     })
-    nodes.push({ index: i, dir, rpcUrl: `http://127.0.0.1:${ports[2]! + i}`, proc, stderrTail: () => tail })
+    nodes.push({
+      index: i,
+      dir,
+      rpcUrl: `http://127.0.0.1:${ports[2]! + i}`,
+      channelPort: ports[1]! + i,
+      proc,
+      stderrTail: () => tail,
+    })
   }
   const chain: RunningChain = {
     profile,
@@ -161,6 +201,8 @@ export async function startChain(
     nodes,
     chainId: 1,
     groupId: 1,
+    sdkTLS,
+    ...(cpuProfDir !== undefined ? { cpuProfDir } : {}),
     cpuSeconds: () => nodes.map((n) => processCpuSeconds(n.proc.pid)),
     checkAlive() {
       for (const n of nodes) {

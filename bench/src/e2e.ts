@@ -1,17 +1,29 @@
 /**
- * The end-to-end bench on one running chain: create DagTransfer accounts, then for each
- * offered load run load-generator threads that send pre-signed `userTransfer` transactions
- * at that rate; follow the blocks on node 0 to time every transaction from submit to commit;
- * read CPU per node; check a sample of receipts.
+ * The end-to-end bench on one running chain: set the workload up (accounts, contracts,
+ * tables), then for each offered load run load-generator threads that send pre-signed
+ * transactions at that rate over JSON-RPC or the channel protocol; follow the blocks on node 0
+ * to time every transaction from submit to commit; read CPU per node; check a sample of
+ * receipts. The loads come from a plan: a fixed sweep or the saturation search.
  */
 import { availableParallelism } from 'node:os'
 import { Worker } from 'node:worker_threads'
-import { bytesToHex } from '@consortia/crypto'
+import { bytesToHex, hexToBytes } from '@consortia/crypto'
 import { profileName, type RunningChain, sleep } from './chain.js'
 import type { LoadWorkerInit, LoadWorkerMessage } from './load-worker.js'
-import { rpcCall } from './rpc.js'
+import { rpcBatch, rpcCall } from './rpc.js'
+import type { LoadPlan } from './saturation.js'
 import { type BlockSample, type LatencySummary, peakWindowTPS, summarizeLatencies } from './stats.js'
-import { type DagCall, suiteOf, transferCalls, userNames } from './txgen.js'
+import { type DagCall, presign, suiteOf, userNames } from './txgen.js'
+import {
+  prepareWorkload,
+  type ReceiptFields,
+  receiptChecks,
+  type SetupEnv,
+  type WorkloadName,
+} from './workloads.js'
+
+/** How the load generator submits transactions. */
+export type SubmitTransport = 'rpc' | 'channel'
 
 /** Most blocks the follower keeps (older ones are dropped; a level uses only its own). */
 export const FOLLOWED_BLOCKS_MAX = 100_000
@@ -24,8 +36,14 @@ export const PEAK_WINDOW_MS = 2_000
 
 /** How an end-to-end run is shaped. */
 export interface E2EOptions {
-  /** Offered loads (transactions per second), in order. */
-  readonly loadsTPS: readonly number[]
+  /** Which offered loads to run, in order (a sweep or the saturation search). */
+  readonly plan: LoadPlan
+  /** What the transactions do. */
+  readonly workload: WorkloadName
+  /** JSON-RPC batches over HTTP, or one channel frame per transaction over TLS. */
+  readonly transport: SubmitTransport
+  /** No new level starts after this many ms of levels (the search and sweep stay bounded). */
+  readonly levelsBudgetMs: number
   /** Seconds of sending per load. */
   readonly durationS: number
   /** Load generator threads. */
@@ -34,8 +52,6 @@ export interface E2EOptions {
   readonly users: number
   /** Longest wait after sending for the last transactions to commit. */
   readonly drainTimeoutMs: number
-  /** Stop the sweep once a load commits less than this share of what it offered. */
-  readonly stopBelowShare: number
   /** Called with progress notes. */
   readonly onNote?: (text: string) => void
   /** Called after each load level. */
@@ -45,6 +61,8 @@ export interface E2EOptions {
 /** The figures of one offered load. */
 export interface LevelResult {
   readonly profile: string
+  readonly workload: WorkloadName
+  readonly transport: SubmitTransport
   readonly offeredTPS: number
   /** Rate the generators actually sent at (below offered when the machine could not keep up). */
   readonly sentTPS: number
@@ -62,6 +80,11 @@ export interface LevelResult {
   readonly latency: LatencySummary
   /** CPU use of each node over the level, in % of one core. */
   readonly cpuPercentPerNode: readonly (number | undefined)[]
+  /**
+   * CPU milliseconds all nodes together spent per committed transaction over the level (what
+   * a transaction costs the chain, whatever share of the machine the nodes got).
+   */
+  readonly nodeCpuMsPerTx?: number
   readonly receiptsChecked: number
   readonly receiptsFailed: number
   readonly signMs: number
@@ -139,6 +162,7 @@ async function runWorkers(
   workers: number,
   nonceBase: bigint,
   keys: readonly string[],
+  transport: SubmitTransport,
 ): Promise<{ reports: Extract<LoadWorkerMessage, { type: 'done' }>[]; signMs: number }> {
   const head = Number(await rpcCall<string>(chain.nodes[0]!.rpcUrl, 'getBlockNumber', [chain.groupId]))
   const urls = chain.nodes.map((n) => n.rpcUrl)
@@ -155,6 +179,17 @@ async function runWorkers(
       calls: share,
       // Each thread starts its node list at another node, so the nodes get equal shares.
       urls: [...urls.slice(w % urls.length), ...urls.slice(0, w % urls.length)],
+      ...(transport === 'channel'
+        ? {
+            channel: {
+              tls: chain.sdkTLS,
+              endpoints: [
+                ...chain.nodes.slice(w % urls.length),
+                ...chain.nodes.slice(0, w % urls.length),
+              ].map((n) => ({ host: '127.0.0.1', port: n.channelPort })),
+            },
+          }
+        : {}),
       rateTPS: rateTPS / workers,
       batchMax: 50,
       inFlightMax: 8,
@@ -219,24 +254,78 @@ async function drain(
   }
 }
 
-/** Checks up to RECEIPT_SAMPLE_MAX receipts: status 0 and DagTransfer code 0 in the output. */
+/** Checks up to RECEIPT_SAMPLE_MAX receipts with the workload's check. */
 async function checkReceipts(
   chain: RunningChain,
   hashes: readonly string[],
+  ok: (r: ReceiptFields) => boolean,
 ): Promise<{ checked: number; failed: number }> {
   const step = Math.max(1, Math.floor(hashes.length / RECEIPT_SAMPLE_MAX))
   let checked = 0
   let failed = 0
   for (let i = 0; i < hashes.length && checked < RECEIPT_SAMPLE_MAX; i += step) {
-    const r = await rpcCall<{ status: string; output: string } | null>(
-      chain.nodes[0]!.rpcUrl,
-      'getTransactionReceipt',
-      [chain.groupId, hashes[i]],
-    )
+    const r = await rpcCall<ReceiptFields | null>(chain.nodes[0]!.rpcUrl, 'getTransactionReceipt', [
+      chain.groupId,
+      hashes[i],
+    ])
     checked++
-    if (r === null || Number(r.status) !== 0 || BigInt(r.output === '0x' ? 1 : r.output) !== 0n) failed++
+    if (r === null || !ok(r)) failed++
   }
   return { checked, failed }
+}
+
+/** Most transactions `sendAndWait` sends (set-up steps: deployments, registrations, funding). */
+export const SEND_AND_WAIT_MAX = 100
+
+/**
+ * Signs `calls` with `keyHex`, sends them to node 0 in one batch and polls until every receipt
+ * is there (or `timeoutMs` passes); resolves with the receipts in order.
+ */
+async function sendAndWait(
+  chain: RunningChain,
+  keyHex: string,
+  calls: readonly DagCall[],
+  nonceBase: bigint,
+  timeoutMs: number,
+): Promise<ReceiptFields[]> {
+  if (calls.length === 0 || calls.length > SEND_AND_WAIT_MAX)
+    throw new RangeError(`sendAndWait: expected 1..${SEND_AND_WAIT_MAX} calls, got ${calls.length}`)
+  const suite = suiteOf(chain.profile.suite)
+  const url = chain.nodes[0]!.rpcUrl
+  const blockNumber = Number(await rpcCall<string>(url, 'getBlockNumber', [chain.groupId]))
+  const raws = presign(
+    {
+      suite,
+      privateKey: hexToBytes(keyHex),
+      chainId: chain.chainId,
+      groupId: chain.groupId,
+      blockNumber,
+      nonceBase,
+    },
+    calls,
+  )
+  const answers = await rpcBatch(
+    url,
+    raws.map((raw) => ({ method: 'sendRawTransaction', params: [chain.groupId, raw] })),
+  )
+  const hashes = answers.map((a, i) => {
+    if ('error' in a) throw new Error(`sendAndWait: transaction ${i} refused: ${a.error.message}`)
+    return String(a.result)
+  })
+  const receipts: (ReceiptFields | null)[] = hashes.map(() => null)
+  const deadline = Date.now() + timeoutMs
+  for (;;) {
+    chain.checkAlive()
+    for (const [i, h] of hashes.entries()) {
+      receipts[i] ??= await rpcCall<ReceiptFields | null>(url, 'getTransactionReceipt', [chain.groupId, h])
+    }
+    if (receipts.every((r) => r !== null)) return receipts as ReceiptFields[]
+    if (Date.now() > deadline)
+      throw new Error(
+        `sendAndWait: ${receipts.filter((r) => r === null).length} of ${hashes.length} set-up transactions not committed within ${timeoutMs} ms`,
+      )
+    await sleep(200)
+  }
 }
 
 /** Runs the end-to-end bench on `chain`: account setup, then one level per offered load. */
@@ -251,40 +340,74 @@ export async function runE2E(chain: RunningChain, options: E2EOptions): Promise<
   const users = userNames(runTag, options.users)
   let nonce = BigInt(Date.now()) * 1_000_000n
   const results: LevelResult[] = []
+  const check = receiptChecks[options.workload]
   try {
-    // Accounts first, at a modest rate, and wait for all of them.
-    options.onNote?.(`${name}: creating ${users.length} accounts`)
-    const setup = await runWorkers(
-      chain,
-      users.map((user) => ({ kind: 'add', user, balance: 10n ** 30n })),
-      Math.max(200, users.length / 5),
-      Math.min(workers, 2),
-      nonce,
-      keys,
-    )
-    nonce += 1_000_000_000n
-    const setupHashes = setup.reports.flatMap((r) => r.hashes)
-    if (setupHashes.length === 0)
-      throw new Error(
-        `${name}: every account transaction was refused: ${setup.reports.flatMap((r) => r.refusals).join('; ')}`,
-      )
-    await drain(chain, follower, setupHashes, options.drainTimeoutMs)
-    const setupCommitted = setupHashes.filter((h) => follower.commitMs.has(h)).length
-    if (setupCommitted < setupHashes.length)
-      throw new Error(
-        `${name}: only ${setupCommitted} of ${setupHashes.length} account transactions committed`,
-      )
-    const setupCheck = await checkReceipts(chain, setupHashes)
-    if (setupCheck.failed > 0)
-      throw new Error(`${name}: ${setupCheck.failed} of ${setupCheck.checked} account receipts failed`)
+    // Set-up first (contracts, then accounts at a modest rate), waiting for all of it.
+    options.onNote?.(`${name}: setting up ${options.workload} (${users.length} accounts)`)
+    const env: SetupEnv = {
+      suite,
+      users,
+      threadAddresses: keys.map((k) => `0x${bytesToHex(suite.address(suite.publicKey(hexToBytes(k))))}`),
+      sendAndWait: async (calls) => {
+        // Nonces are unique chain-wide: every batch of sends takes its own range.
+        const base = nonce
+        nonce += 1_000_000_000n
+        return sendAndWait(chain, keys[0]!, calls, base, options.drainTimeoutMs)
+      },
+      sendMany: async (calls) => {
+        const setup = await runWorkers(
+          chain,
+          calls,
+          Math.max(200, calls.length / 5),
+          Math.min(workers, 2),
+          nonce,
+          keys,
+          options.transport,
+        )
+        nonce += 1_000_000_000n
+        // Unanswered batches (a starved node timing out) may still have been admitted: wait for
+        // them too, and fail only on refusals or on what did not commit.
+        const setupHashes = setup.reports.flatMap((r) => [...r.hashes, ...r.unanswered])
+        const refused = setup.reports.reduce((a, r) => a + r.refused, 0)
+        if (refused > 0)
+          throw new Error(
+            `${name}: ${refused} of ${calls.length} set-up transactions refused: ${setup.reports.flatMap((r) => r.refusals).join('; ')}`,
+          )
+        await drain(chain, follower, setupHashes, options.drainTimeoutMs)
+        const setupCommitted = setupHashes.filter((h) => follower.commitMs.has(h)).length
+        if (setupCommitted < setupHashes.length)
+          throw new Error(
+            `${name}: only ${setupCommitted} of ${setupHashes.length} set-up transactions committed`,
+          )
+        const setupCheck = await checkReceipts(chain, setupHashes, check)
+        if (setupCheck.failed > 0)
+          throw new Error(`${name}: ${setupCheck.failed} of ${setupCheck.checked} set-up receipts failed`)
+      },
+    }
+    const workload = await prepareWorkload(options.workload, env, runTag)
 
-    for (const [k, offered] of options.loadsTPS.entries()) {
+    const levelsStart = Date.now()
+    for (let k = 0; ; k++) {
+      if (Date.now() - levelsStart > options.levelsBudgetMs) {
+        options.onNote?.(`${name}: level budget of ${options.levelsBudgetMs / 1000} s spent`)
+        break
+      }
+      const offered = options.plan.next(results)
+      if (offered === undefined) break
       const count = Math.max(1, Math.round(offered * options.durationS))
       options.onNote?.(`${name}: ${offered} tx/s offered (${count} txs, signing)`)
-      const calls = transferCalls(users, count, k + 1)
+      const calls = workload.levelCalls(count, k + 1)
       const cpu0 = chain.cpuSeconds()
       const t0 = Date.now()
-      const { reports, signMs } = await runWorkers(chain, calls, offered, workers, nonce, keys)
+      const { reports, signMs } = await runWorkers(
+        chain,
+        calls,
+        offered,
+        workers,
+        nonce,
+        keys,
+        options.transport,
+      )
       nonce += 1_000_000_000n
       const hashes = reports.flatMap((r) => r.hashes)
       const submitMs = reports.flatMap((r) => r.submitMs)
@@ -311,13 +434,23 @@ export async function runE2E(chain: RunningChain, options: E2EOptions): Promise<
       const lastSend = Math.max(...reports.map((r) => r.lastSendMs))
       const committed = latencies.length
       const blocks = follower.blocks.filter((b) => levelBlocks.has(b.number))
-      const check = await checkReceipts(
+      const receipts = await checkReceipts(
         chain,
         hashes.filter((h) => follower.commitMs.has(h)),
+        workload.receiptOk,
       )
       const sent = calls.length
+      const cpuDeltas = cpu1.map((c, i) =>
+        c === undefined || cpu0[i] === undefined ? undefined : c - cpu0[i],
+      )
+      const nodeCpuMsPerTx =
+        committed > 0 && cpuDeltas.every((d) => d !== undefined)
+          ? (cpuDeltas.reduce((a: number, d) => a + (d as number), 0) * 1000) / committed
+          : undefined
       const level: LevelResult = {
         profile: name,
+        workload: options.workload,
+        transport: options.transport,
         offeredTPS: offered,
         sentTPS: lastSend > firstSend ? (sent / (lastSend - firstSend)) * 1000 : sent,
         sent,
@@ -333,17 +466,17 @@ export async function runE2E(chain: RunningChain, options: E2EOptions): Promise<
         peakTPS: peakWindowTPS(blocks, PEAK_WINDOW_MS),
         blocks: blocks.length,
         latency: summarizeLatencies(latencies),
+        ...(nodeCpuMsPerTx !== undefined ? { nodeCpuMsPerTx } : {}),
         cpuPercentPerNode: cpu1.map((c, i) => {
           const c0 = cpu0[i]
           return c === undefined || c0 === undefined ? undefined : ((c - c0) / wallS) * 100
         }),
-        receiptsChecked: check.checked,
-        receiptsFailed: check.failed,
+        receiptsChecked: receipts.checked,
+        receiptsFailed: receipts.failed,
         signMs,
       }
       results.push(level)
       options.onLevel?.(level)
-      if (committed < offered * options.durationS * options.stopBelowShare) break
     }
   } finally {
     await follower.stop()

@@ -1,12 +1,15 @@
 /**
  * One load generator thread: signs its share of transactions first, reports "signed", waits
- * for "go", then sends them with `sendRawTransaction` JSON-RPC batches at `rateTPS`, round-robin
- * over the nodes, and reports each accepted transaction's hash with its submit time.
- * Started by `runLoad` (load.ts) with `new Worker(...)`.
+ * for "go", then sends them at `rateTPS`, round-robin over the nodes, and reports each accepted
+ * transaction's hash with its submit time. Over JSON-RPC a batch is one HTTP request of up to
+ * `batchMax` `sendRawTransaction` calls; over the channel protocol (`channel` set) it is as many
+ * `0x12` frames on the thread's TLS connection to that node (the channel has no batch frame).
+ * Started by `runWorkers` (e2e.ts) with `new Worker(...)`.
  */
 import { parentPort, workerData } from 'node:worker_threads'
 import { bytesToHex } from '@consortia/crypto'
-import { rpcBatch } from './rpc.js'
+import { type ChannelTLS, type ChannelTransport, createChannelTransport } from '@consortia/sdk'
+import { type RpcAnswer, rpcBatch } from './rpc.js'
 import { type DagCall, presign, suiteOf } from './txgen.js'
 
 /** What the worker is given. */
@@ -22,6 +25,50 @@ export interface LoadWorkerInit {
   readonly rateTPS: number
   readonly batchMax: number
   readonly inFlightMax: number
+  /** Submit over the channel protocol to these endpoints (same order as `urls`) instead of JSON-RPC. */
+  readonly channel?: {
+    readonly tls: ChannelTLS
+    readonly endpoints: readonly { readonly host: string; readonly port: number }[]
+  }
+}
+
+/** Sends one batch of `sendRawTransaction` calls to node `k` of the thread's list. */
+type BatchSender = (
+  k: number,
+  calls: readonly { method: string; params: readonly unknown[] }[],
+) => Promise<RpcAnswer[]>
+
+/** A batch sender over JSON-RPC or over one channel connection per node; `close` releases it. */
+export async function createBatchSender(
+  init: Pick<LoadWorkerInit, 'urls' | 'channel'>,
+): Promise<{ send: BatchSender; close(): Promise<void> }> {
+  if (init.channel === undefined) {
+    return {
+      send: (k, calls) => rpcBatch(init.urls[k % init.urls.length] as string, calls),
+      close: async () => {},
+    }
+  }
+  const tls = init.channel.tls
+  const transports: ChannelTransport[] = []
+  try {
+    for (const e of init.channel.endpoints)
+      transports.push(await createChannelTransport({ host: e.host, port: e.port, tls, heartbeatMs: 0 }))
+  } catch (err) {
+    await Promise.all(transports.map((t) => t.close()))
+    throw err
+  }
+  return {
+    async send(k, calls) {
+      const t = transports[k % transports.length] as ChannelTransport
+      const results = await t.batch(calls)
+      return results.map((r) =>
+        r.ok ? { result: r.result } : { error: { code: -32000, message: r.error.message } },
+      )
+    },
+    close: async () => {
+      await Promise.all(transports.map((t) => t.close()))
+    },
+  }
 }
 
 /** Messages the worker posts. */
@@ -31,6 +78,8 @@ export type LoadWorkerMessage =
       readonly type: 'done'
       readonly hashes: readonly string[]
       readonly submitMs: readonly number[]
+      /** Hashes of transactions whose batch got no answer (timeout, connection lost): maybe admitted. */
+      readonly unanswered: readonly string[]
       readonly refused: number
       readonly refusals: readonly string[]
       readonly transportErrors: number
@@ -63,13 +112,17 @@ if (parentPort !== null) {
     count: raws.length,
     signMs: performance.now() - t0,
   } satisfies LoadWorkerMessage)
+  const senderReady = createBatchSender(init)
+  senderReady.catch(() => {})
   port.once('message', (msg: { type: 'go'; startAtMs: number }) => {
     void send(msg.startAtMs).then((done) => port.postMessage(done))
   })
 
   async function send(startAtMs: number): Promise<LoadWorkerMessage> {
+    const sender = await senderReady
     const hashes: string[] = []
     const submitMs: number[] = []
+    const unanswered: string[] = []
     const refusals: string[] = []
     let refused = 0
     let transportErrors = 0
@@ -89,14 +142,15 @@ if (parentPort !== null) {
           const to = Math.min(due, from + init.batchMax)
           sent = to
           inFlight++
-          const url = init.urls[next++ % init.urls.length] as string
+          const node = next++
           const at = Date.now()
           if (firstSendMs === 0) firstSendMs = at
           lastSendMs = at
           const calls = raws
             .slice(from, to)
             .map((raw) => ({ method: 'sendRawTransaction', params: [init.groupId, raw] }))
-          rpcBatch(url, calls)
+          sender
+            .send(node, calls)
             .then((answers) => {
               answers.forEach((a, k) => {
                 if ('error' in a) {
@@ -110,6 +164,7 @@ if (parentPort !== null) {
             })
             .catch((err: unknown) => {
               transportErrors += to - from
+              for (let k = from; k < to; k++) unanswered.push(hashesOfRaw[k] as string)
               if (refusals.length < REFUSAL_SAMPLES_MAX) refusals.push(String(err))
             })
             .finally(() => {
@@ -121,7 +176,18 @@ if (parentPort !== null) {
       }
       pump()
     })
-    return { type: 'done', hashes, submitMs, refused, refusals, transportErrors, firstSendMs, lastSendMs }
+    await sender.close()
+    return {
+      type: 'done',
+      hashes,
+      submitMs,
+      unanswered,
+      refused,
+      refusals,
+      transportErrors,
+      firstSendMs,
+      lastSendMs,
+    }
   }
 }
 

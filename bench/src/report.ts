@@ -1,27 +1,54 @@
 /** The results file of a run and its Markdown report. */
 import type { ComponentResult, ExecutorRow } from './components.js'
-import type { LevelResult } from './e2e.js'
+import type { LevelResult, SubmitTransport } from './e2e.js'
 import type { MachineInfo } from './machine.js'
 import { machineLine } from './machine.js'
 import { fmt, markdownTable } from './markdown.js'
+import type { ProfileSummary } from './profile.js'
 import type { ChartSeries } from './svg.js'
+import { WORKLOAD_TITLES, type WorkloadName } from './workloads.js'
 
 /** p99 commit latency limit of the saturation search. */
 export const SATURATION_P99_MS = 1_000
 
 /** One chain profile's end-to-end figures. */
 export interface ProfileResult {
+  /** The chain, e.g. `pbft-4-ecdsa-leveldb`. */
   readonly profile: string
+  /** What was sent (older results files have none: DagTransfer). */
+  readonly workload?: WorkloadName
+  /** How it was sent (older results files have none: JSON-RPC). */
+  readonly transport?: SubmitTransport
   readonly levels: readonly LevelResult[]
   /** Highest offered load with p99 ≤ SATURATION_P99_MS (undefined: none stayed under). */
   readonly saturationTPS?: number
+  /** The saturation search's outcome (when the run searched instead of sweeping). */
+  readonly search?: {
+    /** Highest load whose p99 stayed under the limit and that kept up. */
+    readonly peakTPS?: number
+    /** Lowest load above the peak that did not. */
+    readonly firstBadTPS?: number
+    /** The load at 80 % of the peak and its p99. */
+    readonly checkTPS?: number
+    readonly checkP99Ms?: number
+  }
+  /** Node 0's CPU profile over the run (`--cpu-prof`). */
+  readonly cpuProfile?: ProfileSummary & { readonly path: string }
   readonly error?: string
+}
+
+/** `pbft-4-ecdsa-leveldb dag/rpc`: the chain, workload and transport of a result. */
+export function runLabel(p: Pick<ProfileResult, 'profile' | 'workload' | 'transport'>): string {
+  return `${p.profile} ${p.workload ?? 'dag'}/${p.transport ?? 'rpc'}`
 }
 
 /** Signature recovery measured in the run: the ceiling a chain cannot pass on this machine. */
 export interface RecoverCeiling {
   readonly suite: string
+  /** Recoveries per second of wall clock on one thread (what the run got of the machine). */
   readonly perSecondOneCore: number
+  /** Recoveries per CPU second (the core's speed, whatever else ran). */
+  readonly perCpuSecond?: number
   readonly cores: number
 }
 
@@ -42,7 +69,7 @@ export function chartSeries(results: Pick<BenchResults, 'e2e'>): ChartSeries[] {
   return results.e2e
     .filter((p) => p.levels.length > 0)
     .map((p) => ({
-      name: p.profile,
+      name: runLabel(p),
       points: p.levels.map((l) => ({
         offeredTPS: l.offeredTPS,
         committedTPS: l.committedTPS,
@@ -63,16 +90,22 @@ export function markdownReport(r: BenchResults): string {
     '',
     `Machine: ${machineLine(r.machine)}. Date ${r.machine.date}. Run took ${fmt(r.durationS)} s.`,
     '',
-    '## End to end: DagTransfer `userTransfer` over JSON-RPC',
+    '## End to end',
+    '',
+    `Workloads: ${Object.entries(WORKLOAD_TITLES)
+      .map(([k, v]) => `\`${k}\` ${v}`)
+      .join(
+        '; ',
+      )}. Transports: \`rpc\` JSON-RPC batches over HTTP, \`channel\` channel-protocol frames over TLS.`,
     '',
   ]
   const e2eRows: string[][] = []
   for (const p of r.e2e) {
     if (p.error !== undefined)
-      e2eRows.push([p.profile, 'failed', p.error.slice(0, 120), '', '', '', '', '', '', ''])
+      e2eRows.push([runLabel(p), 'failed', p.error.slice(0, 120), '', '', '', '', '', '', '', ''])
     for (const l of p.levels) {
       e2eRows.push([
-        p.profile,
+        runLabel(p),
         fmt(l.offeredTPS),
         fmt(l.sentTPS),
         fmt(l.committedTPS),
@@ -81,6 +114,7 @@ export function markdownReport(r: BenchResults): string {
         fmt(l.latency.p99Ms),
         `${fmt(l.committed)}/${fmt(l.accepted)}${l.refused + l.transportErrors > 0 ? ` (${fmt(l.refused + l.transportErrors)} refused)` : ''}`,
         fmt(mean(l.cpuPercentPerNode)),
+        l.nodeCpuMsPerTx === undefined ? '—' : fmt(l.nodeCpuMsPerTx, 2),
         `${l.receiptsChecked - l.receiptsFailed}/${l.receiptsChecked}`,
       ])
     }
@@ -88,7 +122,7 @@ export function markdownReport(r: BenchResults): string {
   out.push(
     markdownTable(
       [
-        { header: 'chain' },
+        { header: 'chain workload/transport' },
         { header: 'offered tx/s', align: 'right' },
         { header: 'sent tx/s', align: 'right' },
         { header: 'committed TPS', align: 'right' },
@@ -97,6 +131,7 @@ export function markdownReport(r: BenchResults): string {
         { header: 'p99 ms', align: 'right' },
         { header: 'committed/accepted', align: 'right' },
         { header: 'CPU/node %', align: 'right' },
+        { header: 'node CPU ms/tx', align: 'right' },
         { header: 'receipts ok', align: 'right' },
       ],
       e2eRows,
@@ -104,7 +139,8 @@ export function markdownReport(r: BenchResults): string {
     '',
     'committed TPS = committed transactions / (timestamp of the last block holding one − first submit); ' +
       'latency = submit until node 0 served the block holding the transaction (polled every 50 ms); ' +
-      'CPU/node = mean over the nodes, % of one core.',
+      'CPU/node = mean over the nodes, % of one core; node CPU ms/tx = CPU time of all nodes together per committed transaction ' +
+      '(cores × 1,000 / it is the TPS the nodes could reach with the whole machine to themselves).',
     '',
   )
   // Saturation and targets.
@@ -113,14 +149,24 @@ export function markdownReport(r: BenchResults): string {
   for (const p of r.e2e) {
     const best = Math.max(0, ...p.levels.map((l) => l.committedTPS))
     if (p.error !== undefined) {
-      targetRows.push([p.profile, 'failed', '—', ''])
+      targetRows.push([runLabel(p), 'failed', '—', '', '', ''])
       continue
     }
+    const s = p.search
+    const peakLevel = p.levels.find((l) => l.offeredTPS === s?.peakTPS)
     targetRows.push([
-      p.profile,
+      runLabel(p),
       fmt(best),
-      p.saturationTPS === undefined ? 'none ≤ 1 s' : fmt(p.saturationTPS),
-      p.profile.startsWith('pbft-4-ecdsa')
+      s === undefined
+        ? p.saturationTPS === undefined
+          ? 'none ≤ 1 s'
+          : fmt(p.saturationTPS)
+        : s.peakTPS === undefined
+          ? 'none'
+          : `${fmt(s.peakTPS)}${peakLevel !== undefined ? ` (${fmt(peakLevel.committedTPS)} TPS)` : ''}${s.firstBadTPS !== undefined ? `; ${fmt(s.firstBadTPS)} was not` : ''}`,
+      s?.checkTPS === undefined ? '—' : `${fmt(s.checkTPS)}: ${fmt(s.checkP99Ms ?? Number.NaN)} ms`,
+      s?.checkP99Ms === undefined ? '' : s.checkP99Ms <= SATURATION_P99_MS ? 'met' : 'missed',
+      p.profile.startsWith('pbft-4-ecdsa') && (p.workload ?? 'dag') === 'dag'
         ? `≥ 50% of ${fmt(ceilingPerNode4)} (recover ceiling, 4 nodes): ${fmt((best / ceilingPerNode4) * 100, 1)}%`
         : '',
     ])
@@ -129,14 +175,19 @@ export function markdownReport(r: BenchResults): string {
     '## Saturation and targets',
     '',
     `Signature recovery measured in this run: ${fmt(r.recoverCeiling.perSecondOneCore)}/s on one core (${r.recoverCeiling.suite}), ` +
-      `${r.recoverCeiling.cores} cores → a 4-node chain whose every node recovers every transaction cannot pass ${fmt(ceilingPerNode4)} TPS here.`,
+      `${r.recoverCeiling.cores} cores → a 4-node chain whose every node recovers every transaction cannot pass ${fmt(ceilingPerNode4)} TPS here` +
+      (r.recoverCeiling.perCpuSecond !== undefined
+        ? ` (per CPU second: ${fmt(r.recoverCeiling.perCpuSecond)}/s, so ${fmt((r.recoverCeiling.perCpuSecond * r.recoverCeiling.cores) / 4)} TPS on an idle machine).`
+        : '.'),
     '',
     markdownTable(
       [
-        { header: 'chain' },
+        { header: 'chain workload/transport' },
         { header: 'best committed TPS', align: 'right' },
-        { header: `highest load with p99 ≤ ${SATURATION_P99_MS} ms`, align: 'right' },
-        { header: 'target (issue 14)' },
+        { header: `peak: highest load with p99 < ${SATURATION_P99_MS} ms`, align: 'right' },
+        { header: 'p99 at 80 % of peak', align: 'right' },
+        { header: 'p99 ≤ 1 s at 80 %' },
+        { header: 'recovery target (issue 14)' },
       ],
       targetRows,
     ),
@@ -145,6 +196,28 @@ export function markdownReport(r: BenchResults): string {
       '≥ 6,000 TPS Solidity transfers with 4 PBFT nodes; p99 ≤ 1 s at 80% of peak.',
     '',
   )
+  const profiled = r.e2e.filter((p) => p.cpuProfile !== undefined)
+  if (profiled.length > 0) out.push('## Where node 0 spent its time (`--cpu-prof`)', '')
+  for (const p of profiled) {
+    const c = p.cpuProfile as NonNullable<ProfileResult['cpuProfile']>
+    out.push(
+      `### ${runLabel(p)}`,
+      '',
+      `Profile \`${c.path}\`: ${fmt(c.durationMs / 1000, 1)} s sampled, main thread busy ${fmt(c.busyPercent, 1)} % ` +
+        '(set-up and every level, so mostly the saturated ones).',
+      '',
+      markdownTable(
+        [{ header: 'area' }, { header: 'self ms', align: 'right' }, { header: '%', align: 'right' }],
+        c.areas.map((a) => [a.name, fmt(a.selfMs), fmt(a.percent, 1)]),
+      ),
+      '',
+      markdownTable(
+        [{ header: 'function' }, { header: 'self ms', align: 'right' }, { header: '%', align: 'right' }],
+        c.topFunctions.map((a) => [`\`${a.name}\``, fmt(a.selfMs), fmt(a.percent, 1)]),
+      ),
+      '',
+    )
+  }
   out.push('## Components', '')
   for (const c of r.components) {
     out.push(

@@ -1,7 +1,7 @@
 /**
- * Pre-signed FISCO RC2 transactions for the DagTransfer precompile (0x5002): `userAdd` to
- * create accounts, `userTransfer` between them. Everything is signed before the load starts,
- * so the load generator only sends.
+ * Pre-signed FISCO RC2 transactions: the DagTransfer precompile's (0x5002) `userAdd` and
+ * `userTransfer`, any contract call by signature and arguments, and contract deployments.
+ * Everything is signed before the load starts, so the load generator only sends.
  */
 import { createECDSASuite, createSMSuite } from '@consortia/crypto'
 import type { CryptoSuite } from '@consortia/interface'
@@ -38,10 +38,23 @@ export function callData(suite: CryptoSuite, signature: string, args: readonly u
   return out
 }
 
-/** One DagTransfer call to sign. */
+/** One transaction to sign: a DagTransfer call, any contract call, or a deployment. */
 export type DagCall =
   | { readonly kind: 'add'; readonly user: string; readonly balance: bigint }
   | { readonly kind: 'transfer'; readonly from: string; readonly to: string; readonly amount: bigint }
+  | {
+      readonly kind: 'call'
+      /** `0x…` contract address. */
+      readonly to: string
+      /** Canonical signature, e.g. `transfer(address,uint256)` (selector hashed with the suite). */
+      readonly signature: string
+      readonly args: readonly unknown[]
+    }
+  | {
+      readonly kind: 'deploy'
+      /** `0x…` creation code, constructor arguments appended. */
+      readonly code: string
+    }
 
 /** What every transaction of a pre-signed batch shares. */
 export interface PresignContext {
@@ -62,12 +75,9 @@ const transferSig = 'userTransfer(string,string,uint256)'
 export function presign(ctx: PresignContext, calls: readonly DagCall[]): string[] {
   if (calls.length > PRESIGN_MAX)
     throw new Error(`presign: expected at most ${PRESIGN_MAX} calls, got ${calls.length}`)
-  const to = hexBytes(DAG_TRANSFER_ADDRESS)
+  const dag = hexBytes(DAG_TRANSFER_ADDRESS)
   return calls.map((c, i) => {
-    const data =
-      c.kind === 'add'
-        ? callData(ctx.suite, addSig, [c.user, c.balance])
-        : callData(ctx.suite, transferSig, [c.from, c.to, c.amount])
+    const { to, data } = targetOf(ctx.suite, c, dag)
     const tx = signTransaction(
       {
         format: 'rc2',
@@ -87,6 +97,23 @@ export function presign(ctx: PresignContext, calls: readonly DagCall[]): string[
     )
     return `0x${Buffer.from(encodeTransaction(tx)).toString('hex')}`
   })
+}
+
+function targetOf(
+  suite: CryptoSuite,
+  c: DagCall,
+  dag: Uint8Array,
+): { to: Uint8Array | null; data: Uint8Array } {
+  switch (c.kind) {
+    case 'add':
+      return { to: dag, data: callData(suite, addSig, [c.user, c.balance]) }
+    case 'transfer':
+      return { to: dag, data: callData(suite, transferSig, [c.from, c.to, c.amount]) }
+    case 'call':
+      return { to: hexBytes(c.to), data: callData(suite, c.signature, c.args) }
+    case 'deploy':
+      return { to: null, data: hexBytes(c.code) }
+  }
 }
 
 /** The account names of a workload: `u<prefix>-<i>`. */
@@ -113,5 +140,8 @@ export function transferCalls(users: readonly string[], count: number, seed: num
 }
 
 function hexBytes(hex: string): Uint8Array {
-  return Uint8Array.from(Buffer.from(hex.replace(/^0x/, ''), 'hex'))
+  const body = hex.replace(/^0x/, '')
+  if (body.length % 2 !== 0 || !/^[0-9a-fA-F]*$/.test(body))
+    throw new Error(`txgen: expected even-length hex, got ${hex.slice(0, 24)}`)
+  return Uint8Array.from(Buffer.from(body, 'hex'))
 }

@@ -63,6 +63,8 @@ const machine: MachineInfo = {
 
 const level = (offeredTPS: number, committedTPS: number, p99Ms: number): LevelResult => ({
   profile: 'pbft-4-ecdsa-leveldb',
+  workload: 'dag',
+  transport: 'rpc',
   offeredTPS,
   sentTPS: offeredTPS,
   sent: offeredTPS * 10,
@@ -76,6 +78,7 @@ const level = (offeredTPS: number, committedTPS: number, p99Ms: number): LevelRe
   blocks: 20,
   latency: { count: offeredTPS * 10, meanMs: p99Ms / 2, p50Ms: p99Ms / 2, p99Ms, maxMs: p99Ms },
   cpuPercentPerNode: [40, 60, undefined, 50],
+  nodeCpuMsPerTx: 3.5,
   receiptsChecked: 20,
   receiptsFailed: 0,
   signMs: 10,
@@ -112,6 +115,21 @@ const results: BenchResults = {
       saturationTPS: 100,
     },
     { profile: 'raft-4-ecdsa-leveldb', levels: [], error: 'node 2 exited (1)' },
+    {
+      profile: 'pbft-4-ecdsa-leveldb',
+      workload: 'erc20',
+      transport: 'channel',
+      levels: [level(100, 99, 300), level(200, 190, 700), level(400, 210, 2600), level(160, 158, 450)],
+      saturationTPS: 200,
+      search: { peakTPS: 200, firstBadTPS: 400, checkTPS: 160, checkP99Ms: 450 },
+      cpuProfile: {
+        path: 'bench/results/x/node0.cpuprofile',
+        durationMs: 60_000,
+        busyPercent: 93.5,
+        topFunctions: [{ name: 'recover node_modules/@noble/curves/x.js:10', selfMs: 12_000, percent: 20 }],
+        areas: [{ name: '@noble/curves', selfMs: 15_000, percent: 25 }],
+      },
+    },
   ],
   durationS: 120,
 }
@@ -123,15 +141,26 @@ describe('markdownReport', () => {
       'Machine: 2-core x64 (Test CPU), 8 GiB, Node 20.20.2, load 0.5 at start, commit 0123456789',
     )
     expect(md).toMatch(
-      /\| pbft-4-ecdsa-leveldb \|\s+100 \|\s+100 \|\s+98 \|\s+118 \|\s+200 \|\s+400 \|\s+1,000\/1,000 \|\s+50 \|\s+20\/20 \|/,
+      /\| pbft-4-ecdsa-leveldb dag\/rpc +\|\s+100 \|\s+100 \|\s+98 \|\s+118 \|\s+200 \|\s+400 \|\s+1,000\/1,000 \|\s+50 \|\s+3.50 \|\s+20\/20 \|/,
     )
-    expect(md).toMatch(/\| raft-4-ecdsa-leveldb \|\s+failed \| node 2 exited \(1\) \|/)
+    expect(md).toMatch(/\| raft-4-ecdsa-leveldb dag\/rpc +\|\s+failed \| node 2 exited \(1\) \|/)
   })
   it('puts the best figure next to the recovery-ceiling target', () => {
     // Ceiling of a 4-node chain: 20,000 × 2 / 4 = 10,000 TPS; best 150 → 1.5%.
     expect(md).toContain('≥ 50% of 10,000 (recover ceiling, 4 nodes): 1.5%')
-    expect(md).toMatch(/\| pbft-4-ecdsa-leveldb \|\s+150 \|\s+100 \|/)
-    expect(md).toMatch(/\| raft-4-ecdsa-leveldb \|\s+failed \|\s+— \|/)
+    expect(md).toMatch(/\| pbft-4-ecdsa-leveldb dag\/rpc +\|\s+150 \|\s+100 \|/)
+    expect(md).toMatch(/\| raft-4-ecdsa-leveldb dag\/rpc +\|\s+failed \|\s+— \|/)
+  })
+  it('shows the saturation search: peak, the first load past it, and p99 at 80 % of the peak', () => {
+    expect(md).toMatch(
+      /\| pbft-4-ecdsa-leveldb erc20\/channel \|\s+210 \|\s+200 \(190 TPS\); 400 was not \|\s+160: 450 ms \| met\s+\|\s+\|/,
+    )
+  })
+  it("lists node 0's profile by area and by function", () => {
+    expect(md).toContain('### pbft-4-ecdsa-leveldb erc20/channel')
+    expect(md).toContain('60.0 s sampled, main thread busy 93.5 %')
+    expect(md).toMatch(/\| @noble\/curves \|\s+15,000 \| 25.0 \|/)
+    expect(md).toMatch(/\| `recover node_modules\/@noble\/curves\/x.js:10` \|\s+12,000 \| 20.0 \|/)
   })
   it('shows component tables and failures', () => {
     expect(md).toContain('| secp256k1 | recover (native) |     20,780 | 22.3× |')
@@ -141,10 +170,19 @@ describe('markdownReport', () => {
   it('charts one series per profile that has levels', () => {
     expect(chartSeries(results)).toEqual([
       {
-        name: 'pbft-4-ecdsa-leveldb',
+        name: 'pbft-4-ecdsa-leveldb dag/rpc',
         points: [
           { offeredTPS: 100, committedTPS: 98, p99Ms: 400 },
           { offeredTPS: 200, committedTPS: 150, p99Ms: 1800 },
+        ],
+      },
+      {
+        name: 'pbft-4-ecdsa-leveldb erc20/channel',
+        points: [
+          { offeredTPS: 100, committedTPS: 99, p99Ms: 300 },
+          { offeredTPS: 200, committedTPS: 190, p99Ms: 700 },
+          { offeredTPS: 400, committedTPS: 210, p99Ms: 2600 },
+          { offeredTPS: 160, committedTPS: 158, p99Ms: 450 },
         ],
       },
     ])

@@ -90,6 +90,28 @@ describe('call data and workloads', () => {
     expect(new Set(a.flatMap((c) => (c.kind === 'transfer' ? [c.from, c.to] : []))).size).toBe(10)
     expect(() => transferCalls(['only'], 1, 1)).toThrow('expected at least 2 users, got 1')
   })
+  it('signs contract calls by signature and deployments without a recipient', () => {
+    const privateKey = new Uint8Array(32).fill(3)
+    const to = '0x00000000000000000000000000000000000000aa'
+    const raws = presign({ suite, privateKey, chainId: 1, groupId: 1, blockNumber: 5, nonceBase: 7n }, [
+      { kind: 'call', to, signature: 'transfer(address,uint256)', args: [to, 9n] },
+      { kind: 'deploy', code: '0x6080604052' },
+    ])
+    const [call, deploy] = raws.map((r) => decodeTransaction(Uint8Array.from(Buffer.from(r.slice(2), 'hex'))))
+    expect(`0x${hex(call!.to as Uint8Array)}`).toBe(to)
+    expect(hex(call!.data.subarray(0, 4))).toBe('a9059cbb') // ERC-20 transfer selector
+    expect(decodeValues(parseSignature('transfer(address,uint256)').inputs, call!.data.subarray(4))).toEqual([
+      to,
+      9n,
+    ])
+    expect(deploy!.to).toBeNull()
+    expect(hex(deploy!.data)).toBe('6080604052')
+    expect(() =>
+      presign({ suite, privateKey, chainId: 1, groupId: 1, blockNumber: 5, nonceBase: 7n }, [
+        { kind: 'deploy', code: '0x608' },
+      ]),
+    ).toThrow('expected even-length hex')
+  })
   it('refuses more than PRESIGN_MAX calls before signing anything', () => {
     const privateKey = new Uint8Array(32).fill(1)
     const tooMany = { length: PRESIGN_MAX + 1 } as unknown as DagCall[]
