@@ -19,7 +19,13 @@ import { type WebSocket, WebSocketServer } from 'ws'
 import type { NodeBackend } from './backend.js'
 import { rpcError } from './errors.js'
 import { handleEthBody, handleEthRequest } from './eth.js'
-import type { RunningServer } from './http-server.js'
+import {
+  RPC_REQUEST_TIMEOUT_MS,
+  type RunningServer,
+  readRpcBody,
+  replyJson,
+  rpcErrorBody,
+} from './http-server.js'
 import { RPC_BATCH_MAX, RPC_BODY_BYTES_MAX, RpcCode, type RpcResponse } from './methods.js'
 import {
   createSubscriptionHub,
@@ -67,8 +73,7 @@ export function groupOfPath(url: string | undefined, defaultGroupId: number): nu
   return id <= 32767 ? id : undefined
 }
 
-const errorBody = (code: number, message: string) =>
-  JSON.stringify({ jsonrpc: '2.0', id: null, error: { code, message } })
+const errorBody = rpcErrorBody
 
 /**
  * Starts the server.
@@ -91,60 +96,24 @@ export async function startEthServer(init: EthServerInit): Promise<RunningServer
   const ctx = { node: init.node, logger }
   const hub = createSubscriptionHub(init.node, logger)
 
-  const reply = (res: ServerResponse, status: number, body: string) => {
-    if (res.headersSent) return
-    res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) })
-    res.end(body)
-  }
-
   const onRequest = (req: IncomingMessage, res: ServerResponse) => {
     const groupId = groupOfPath(req.url, defaultGroupId)
     if (groupId === undefined) {
-      reply(res, 404, errorBody(RpcCode.INVALID_REQUEST, 'Not found: use / or /group/<id>'))
+      replyJson(res, 404, rpcErrorBody(RpcCode.INVALID_REQUEST, 'Not found: use / or /group/<id>'))
       req.resume()
       return
     }
-    if (req.method !== 'POST') {
-      reply(res, 405, errorBody(RpcCode.INVALID_REQUEST, 'Invalid Request: use POST'))
-      req.resume()
-      return
-    }
-    if (Number(req.headers['content-length'] ?? '0') > bodyBytesMax) {
-      reply(res, 413, errorBody(RpcCode.INVALID_REQUEST, `Invalid Request: body over ${bodyBytesMax} bytes`))
-      req.destroy()
-      return
-    }
-    const chunks: Buffer[] = []
-    let size = 0
-    let tooLarge = false
-    req.on('data', (chunk: Buffer) => {
-      if (tooLarge) return
-      size += chunk.length
-      if (size > bodyBytesMax) {
-        tooLarge = true
-        reply(
-          res,
-          413,
-          errorBody(RpcCode.INVALID_REQUEST, `Invalid Request: body over ${bodyBytesMax} bytes`),
-        )
-        req.destroy()
-        return
-      }
-      chunks.push(chunk)
-    })
-    req.on('error', () => undefined)
-    req.on('end', () => {
-      if (tooLarge) return
-      handleEthBody(Buffer.concat(chunks).toString('utf8'), ctx, groupId)
-        .then((answer) => reply(res, 200, answer))
+    readRpcBody(req, res, bodyBytesMax, (body) => {
+      handleEthBody(body, ctx, groupId)
+        .then((answer) => replyJson(res, 200, answer))
         .catch((err) => {
           logger.error('eth request failed', { err })
-          reply(res, 500, errorBody(RpcCode.INTERNAL_ERROR, 'Internal error'))
+          replyJson(res, 500, rpcErrorBody(RpcCode.INTERNAL_ERROR, 'Internal error'))
         })
     })
   }
 
-  const server = createServer({ requestTimeout: 30_000, noDelay: true }, onRequest)
+  const server = createServer({ requestTimeout: RPC_REQUEST_TIMEOUT_MS, noDelay: true }, onRequest)
   server.maxConnections = ETH_HTTP_CONNECTIONS_MAX
   server.on('clientError', (_err, socket) => {
     if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\n\r\n')

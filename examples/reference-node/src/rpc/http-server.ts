@@ -40,8 +40,61 @@ export interface RunningServer {
   close(): Promise<void>
 }
 
-const errorBody = (code: number, message: string) =>
+/** A JSON-RPC error answer with `id: null` (the request could not be read). */
+export const rpcErrorBody = (code: number, message: string): string =>
   JSON.stringify({ jsonrpc: '2.0', id: null, error: { code, message } })
+
+/** Writes a JSON answer unless one was written already. */
+export function replyJson(res: ServerResponse, status: number, body: string): void {
+  if (res.headersSent) return
+  res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) })
+  res.end(body)
+}
+
+/**
+ * Reads a JSON-RPC POST body of at most `bodyBytesMax` bytes and hands it to `onBody`.
+ * Anything but POST gets 405; a declared or received body over the limit gets 413 and the
+ * connection is closed. Shared by the FISCO and the Ethereum JSON-RPC servers.
+ */
+export function readRpcBody(
+  req: IncomingMessage,
+  res: ServerResponse,
+  bodyBytesMax: number,
+  onBody: (body: string) => void,
+): void {
+  if (req.method !== 'POST') {
+    replyJson(res, 405, rpcErrorBody(RpcCode.INVALID_REQUEST, 'Invalid Request: use POST'))
+    req.resume()
+    return
+  }
+  const tooLargeBody = rpcErrorBody(
+    RpcCode.INVALID_REQUEST,
+    `Invalid Request: body over ${bodyBytesMax} bytes`,
+  )
+  if (Number(req.headers['content-length'] ?? '0') > bodyBytesMax) {
+    replyJson(res, 413, tooLargeBody)
+    req.destroy()
+    return
+  }
+  const chunks: Buffer[] = []
+  let size = 0
+  let tooLarge = false
+  req.on('data', (chunk: Buffer) => {
+    if (tooLarge) return
+    size += chunk.length
+    if (size > bodyBytesMax) {
+      tooLarge = true
+      replyJson(res, 413, tooLargeBody)
+      req.destroy()
+      return
+    }
+    chunks.push(chunk)
+  })
+  req.on('error', () => undefined)
+  req.on('end', () => {
+    if (!tooLarge) onBody(Buffer.concat(chunks).toString('utf8'))
+  })
+}
 
 /**
  * Starts the JSON-RPC HTTP server.
@@ -58,52 +111,14 @@ export async function startRpcServer(init: RpcServerInit): Promise<RunningServer
   const bodyBytesMax = init.bodyBytesMax ?? RPC_BODY_BYTES_MAX
   const ctx = { node: init.node, logger }
 
-  const reply = (res: ServerResponse, status: number, body: string) => {
-    if (res.headersSent) return
-    res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) })
-    res.end(body)
-  }
-
   const onRequest = (req: IncomingMessage, res: ServerResponse) => {
-    if (req.method !== 'POST') {
-      reply(res, 405, errorBody(RpcCode.INVALID_REQUEST, 'Invalid Request: use POST'))
-      req.resume()
-      return
-    }
-    const declared = Number(req.headers['content-length'] ?? '0')
-    if (declared > bodyBytesMax) {
-      reply(res, 413, errorBody(RpcCode.INVALID_REQUEST, `Invalid Request: body over ${bodyBytesMax} bytes`))
-      req.destroy()
-      return
-    }
-    const chunks: Buffer[] = []
-    let size = 0
-    let tooLarge = false
-    req.on('data', (chunk: Buffer) => {
-      if (tooLarge) return
-      size += chunk.length
-      if (size > bodyBytesMax) {
-        tooLarge = true
-        reply(
-          res,
-          413,
-          errorBody(RpcCode.INVALID_REQUEST, `Invalid Request: body over ${bodyBytesMax} bytes`),
-        )
-        req.destroy()
-        return
-      }
-      chunks.push(chunk)
-    })
-    req.on('error', () => undefined)
-    req.on('end', () => {
-      if (tooLarge) return
-      const body = Buffer.concat(chunks).toString('utf8')
+    readRpcBody(req, res, bodyBytesMax, (body) => {
       const ethGroupId = init.ethGroupId
       ;(ethGroupId === undefined ? handleRpcBody(body, ctx) : handleEthBody(body, ctx, ethGroupId))
-        .then((answer) => reply(res, 200, answer))
+        .then((answer) => replyJson(res, 200, answer))
         .catch((err) => {
           logger.error('rpc request failed', { err })
-          reply(res, 500, errorBody(RpcCode.INTERNAL_ERROR, 'Internal error'))
+          replyJson(res, 500, rpcErrorBody(RpcCode.INTERNAL_ERROR, 'Internal error'))
         })
     })
   }
