@@ -56,7 +56,11 @@ describe('Ethereum transactions backend', () => {
     expect(await eth.nonce(1, sender, false)).toBe(0n)
     const first = await eth.submit(1, raw(0n))
     expect(first).toMatchObject({ ok: true })
-    if (first.ok) expect(eth.isPending(1, first.hash)).toBe(true)
+    if (first.ok) {
+      expect(eth.isPending(1, first.hash)).toBe(true)
+      expect(eth.pendingTransaction(1, first.hash)?.hash).toEqual(first.hash)
+      expect(eth.pendingTransaction(2, first.hash)).toBeUndefined()
+    }
     expect(await eth.nonce(1, sender, true)).toBe(1n)
     expect(await eth.nonce(1, sender, false)).toBe(0n)
     expect(await eth.submit(1, raw(2n))).toMatchObject({

@@ -13,7 +13,7 @@
  */
 import { type AMDB, createStorageState } from '@consortia/amdb'
 import type { TxPool } from '@consortia/group-ledger'
-import type { Address, Bytes, CryptoSuite, Hash32 } from '@consortia/interface'
+import type { Address, Bytes, CryptoSuite, Hash32, SignedTransaction } from '@consortia/interface'
 import { isEthTransaction } from '@consortia/interface'
 import { ethChainIdOf } from '@consortia/protocol'
 import type { EthTransactionsBackend, GroupBackend } from '../rpc/backend.js'
@@ -33,6 +33,8 @@ export interface EthBackend extends EthTransactionsBackend {
   storageAt(groupId: number, address: Address, slot: Bytes): Promise<Hash32>
   /** True while the group's pool holds the transaction (accepted, not yet committed or dropped). */
   isPending(groupId: number, hash: Hash32): boolean
+  /** The transaction while the group's pool holds it (`eth_getTransactionByHash` of a pending one). */
+  pendingTransaction(groupId: number, hash: Hash32): SignedTransaction | undefined
 }
 
 const hexOf = (b: Bytes) => Buffer.from(b.buffer, b.byteOffset, b.byteLength).toString('hex')
@@ -116,6 +118,9 @@ export function createEthBackend(group: (groupId: number) => EthGroupParts | und
     },
     isPending(groupId, hash) {
       return group(groupId)?.pool.has(hash) ?? false
+    },
+    pendingTransaction(groupId, hash) {
+      return group(groupId)?.pool.get(hash)
     },
     async storageAt(groupId, address, slot) {
       const parts = group(groupId)

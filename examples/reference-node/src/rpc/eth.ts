@@ -406,7 +406,18 @@ const METHODS: Readonly<Record<string, EthMethod>> = {
     const hash = hexBytes(p[0], 'transactionHash', 32)
     const mapped = await node.eth?.chainHashOf?.(g.groupId, hash)
     const t = await g.transaction(mapped ?? hash)
-    if (t === undefined) return null
+    if (t === undefined) {
+      // Still in the pool: Ethereum's pending shape (no block, no index).
+      const pending = ethBackendOf(node)?.pendingTransaction(g.groupId, hash)
+      if (pending === undefined) return null
+      const at = { tx: pending, blockNumber: 0, blockHash: new Uint8Array(32), index: 0 }
+      return {
+        ...ethTransaction(at, groupEthChainId(g)),
+        blockHash: null,
+        blockNumber: null,
+        transactionIndex: null,
+      }
+    }
     const out = ethTransaction(t, groupEthChainId(g))
     return mapped === undefined ? out : { ...out, hash: dataHex(hash) }
   },
