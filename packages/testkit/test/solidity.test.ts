@@ -3,7 +3,12 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { ChainError } from '@consortia/interface'
 import { afterAll, describe, expect, it } from 'vitest'
-import { compileSolidity, SOLIDITY_FILES_MAX, type SolidityErrorType } from '../src/solidity/index.js'
+import {
+  compileSolidity,
+  renderCompiledModule,
+  SOLIDITY_FILES_MAX,
+  type SolidityErrorType,
+} from '../src/solidity/index.js'
 
 const dir = mkdtempSync(join(tmpdir(), 'consortia-solidity-'))
 afterAll(() => rmSync(dir, { recursive: true, force: true }))
@@ -45,6 +50,13 @@ describe('compileSolidity', () => {
     })
     expect(again.digest).toBe(out.digest)
     expect(again.contracts['Child']!.bytecode).toBe(out.contracts['Child']!.bytecode)
+    const module = renderCompiledModule(out, { files: ['Base.sol', 'Child.sol'], evmVersion: 'cancun' })
+    expect(module).toContain(`export const SOLC_VERSION = '${out.version}'`)
+    expect(module).toContain(`export const SOURCES_SHA256 = '${out.digest}'`)
+    expect(module).toContain(`export const ChildBytecode = '${out.contracts['Child']!.bytecode}' as const`)
+    expect(module).toContain(
+      `export const ChildAbi = ${JSON.stringify(out.contracts['Child']!.abi)} as const`,
+    )
   }, 60_000)
 
   it('gives typed errors: compile failure, missing contract, bad file count', () => {
