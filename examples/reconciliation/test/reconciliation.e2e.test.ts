@@ -9,7 +9,7 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { startTestChain, type TestChain, until } from '@consortia/reference-node'
+import { startTestChain, type TestChain, waitInSync } from '@consortia/reference-node'
 import { type Client, createAccount, createClient, createHttpTransport, isSDKError } from '@consortia/sdk'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import {
@@ -65,17 +65,8 @@ describe('reconciliation on a 4-node chain', () => {
     await chain?.close()
   })
 
-  /** Waits until every node has the blocks the highest one has (reads on another node see earlier writes). */
-  const synced = async () => {
-    const heights = async () =>
-      Promise.all(chain.nodes.map(async (n) => Number(await n.rpc.call<string>('getBlockNumber', [1]))))
-    const target = Math.max(...(await heights()))
-    await until(
-      'nodes in sync',
-      async () => ((await heights()).every((h) => h >= target) ? true : undefined),
-      30_000,
-    )
-  }
+  /** Reads on another node see earlier writes. */
+  const synced = () => waitInSync(chain)
 
   it('reconciles a batch both banks booked alike', async () => {
     const entries = makeBatch('acct', 16)

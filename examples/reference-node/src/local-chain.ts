@@ -116,6 +116,21 @@ export async function until<T>(
   }
 }
 
+/**
+ * Waits until every node of `chain` has the blocks of group `groupId` that the highest one had
+ * when called, so a read on one node sees what was written through another.
+ */
+export async function waitInSync(chain: TestChain, groupId = 1, timeoutMs = 30_000): Promise<void> {
+  const heights = async () =>
+    Promise.all(chain.nodes.map(async (n) => Number(await n.rpc.call<string>('getBlockNumber', [groupId]))))
+  const target = Math.max(...(await heights()))
+  await until(
+    'nodes in sync',
+    async () => ((await heights()).every((h) => h >= target) ? true : undefined),
+    timeoutMs,
+  )
+}
+
 /** Builds a chain with `args` (plus -o and -p chosen here) and starts every node process. */
 export async function startTestChain(
   args: readonly string[],

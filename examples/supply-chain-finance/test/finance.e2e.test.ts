@@ -10,7 +10,7 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { startTestChain, type TestChain, until } from '@consortia/reference-node'
+import { startTestChain, type TestChain, waitInSync } from '@consortia/reference-node'
 import {
   type Account,
   type Client,
@@ -87,17 +87,8 @@ describe('supply-chain finance on a 4-node chain', () => {
     await chain?.close()
   })
 
-  /** Waits until every node has the blocks the highest one has (reads on another node see earlier writes). */
-  const synced = async () => {
-    const heights = async () =>
-      Promise.all(chain.nodes.map(async (n) => Number(await n.rpc.call<string>('getBlockNumber', [1]))))
-    const target = Math.max(...(await heights()))
-    await until(
-      'nodes in sync',
-      async () => ((await heights()).every((h) => h >= target) ? true : undefined),
-      30_000,
-    )
-  }
+  /** Reads on another node see earlier writes. */
+  const synced = () => waitInSync(chain)
 
   it('issues, splits, transfers, discounts and repays a receivable', async () => {
     const id = await issueReceivable(as('core'), accounts.supplier.address, 1_000_000n, due)
