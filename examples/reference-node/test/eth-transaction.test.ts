@@ -1,13 +1,7 @@
 import { type Hex, keccak256, serializeTransaction } from 'viem'
 import { privateKeyToAccount } from 'viem/accounts'
 import { describe, expect, it } from 'vitest'
-import {
-  createEthNonceTracker,
-  decodeEthTransaction,
-  ETH_PENDING_PER_ACCOUNT_MAX,
-  ETH_TX_BYTES_MAX,
-  mapEthTransaction,
-} from '../src/eth/index.js'
+import { decodeEthTransaction, ETH_TX_BYTES_MAX } from '../src/eth/index.js'
 
 const bytes = (h: string) => Uint8Array.from(Buffer.from(h.replace(/^0x/, ''), 'hex'))
 const hex = (b: Uint8Array) => `0x${Buffer.from(b).toString('hex')}`
@@ -116,40 +110,5 @@ describe('Ethereum transactions', () => {
     const t = await decodeEthTransaction(tampered, { chainId: 1n }).catch((e: unknown) => e)
     const outcome = codeOf(t) ?? hex((t as { sender: Uint8Array }).sender)
     expect(outcome).not.toBe(EIP155_SENDER)
-  })
-
-  it('sequential nonces per account: replay and duplicates are too low, gaps are bounded, pending counts', async () => {
-    const sender = bytes(EIP155_SENDER)
-    const tracker = createEthNonceTracker(() => 9n)
-    expect(await tracker.count(sender, 'latest')).toBe(9n)
-    await tracker.admit(sender, 9n)
-    await tracker.admit(sender, 10n)
-    expect(await tracker.count(sender, 'pending')).toBe(11n)
-    await expect(tracker.admit(sender, 9n)).rejects.toSatisfy((e) => codeOf(e) === 'ETH_TX_NONCE_TOO_LOW')
-    await expect(tracker.admit(sender, 8n)).rejects.toSatisfy((e) => codeOf(e) === 'ETH_TX_NONCE_TOO_LOW')
-    await expect(tracker.admit(sender, 9n + BigInt(ETH_PENDING_PER_ACCOUNT_MAX))).rejects.toSatisfy(
-      (e) => codeOf(e) === 'ETH_TX_NONCE_GAP',
-    )
-    tracker.committed(sender, 9n)
-    expect(await tracker.count(sender, 'latest')).toBe(10n)
-    tracker.drop(sender, 10n)
-    expect(await tracker.count(sender, 'pending')).toBe(10n)
-    for (let i = 0; i < ETH_PENDING_PER_ACCOUNT_MAX; i++) await tracker.admit(sender, 10n + BigInt(i))
-    await expect(tracker.admit(sender, 10n + BigInt(ETH_PENDING_PER_ACCOUNT_MAX))).rejects.toSatisfy(
-      (e) => codeOf(e) === 'ETH_TX_NONCE_GAP',
-    )
-  })
-
-  it('maps onto the chain model: FISCO nonce unique per (sender, nonce), blockLimit head + 500', async () => {
-    const tx = await decodeEthTransaction(bytes(EIP155_RAW), { chainId: 1n })
-    const m = mapEthTransaction(tx, { groupId: 1n, chainId: 1n, headNumber: 40n })
-    expect(m.fields.blockLimit).toBe(540n)
-    expect(m.fields.to).toEqual(bytes('0x3535353535353535353535353535353535353535'))
-    expect(m.fields.value).toBe(10n ** 18n)
-    expect(m.origin.hash).toEqual(tx.hash)
-    const again = mapEthTransaction(tx, { groupId: 1n, chainId: 1n, headNumber: 90n })
-    expect(again.fields.nonce).toBe(m.fields.nonce) // a replay maps to the same FISCO nonce
-    const other = mapEthTransaction({ ...tx, nonce: 10n }, { groupId: 1n, chainId: 1n, headNumber: 40n })
-    expect(other.fields.nonce).not.toBe(m.fields.nonce)
   })
 })

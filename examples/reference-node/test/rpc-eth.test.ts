@@ -92,8 +92,6 @@ describe('Ethereum JSON-RPC (read-only) through viem', () => {
               : { ok: false, message: 'nonce too low' }
           },
           nonce: async (_g, _a, pending) => (pending ? 3n : 2n),
-          chainHashOf: async (_g, ethHash) =>
-            hexOf(ethHash) === 'ee'.repeat(32) ? Buffer.from(setHash.slice(2), 'hex') : undefined,
         },
       },
     })
@@ -115,17 +113,6 @@ describe('Ethereum JSON-RPC (read-only) through viem', () => {
       expect((await call('eth_getTransactionCount', ['0x12', 'pending']))['error']).toMatchObject({
         code: -32602,
       })
-      // a mapped transaction is found under its Ethereum hash and answered with it
-      const ethHash = `0x${'ee'.repeat(32)}`
-      const tx = (await call('eth_getTransactionByHash', [ethHash]))['result'] as Record<string, unknown>
-      expect(tx['hash']).toBe(ethHash)
-      expect(tx['to']).toBe(contract)
-      const receipt = (await call('eth_getTransactionReceipt', [ethHash]))['result'] as Record<
-        string,
-        unknown
-      >
-      expect(receipt['transactionHash']).toBe(ethHash)
-      expect((receipt['logs'] as Record<string, unknown>[])[0]!['transactionHash']).toBe(ethHash)
     } finally {
       await withEth.close()
     }

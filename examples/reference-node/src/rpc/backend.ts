@@ -318,12 +318,6 @@ export interface EthTransactionsBackend {
   ): Promise<{ readonly ok: true; readonly hash: Hash32 } | { readonly ok: false; readonly message: string }>
   /** The account's next nonce: committed only, or counting its pooled transactions (`pending`). */
   nonce(groupId: number, address: Address, pending: boolean): Promise<bigint>
-  /**
-   * The chain's hash of the transaction an Ethereum transaction was mapped to, when the two
-   * differ; `eth_getTransactionByHash`/`eth_getTransactionReceipt` look the mapped one up and
-   * answer with the Ethereum hash.
-   */
-  chainHashOf?(groupId: number, ethHash: Hash32): Promise<Hash32 | undefined>
 }
 
 /** Node identity reported by `getClientVersion` and `getNodeInfo`. */

@@ -404,8 +404,7 @@ const METHODS: Readonly<Record<string, EthMethod>> = {
   },
   eth_getTransactionByHash: async (g, p, node) => {
     const hash = hexBytes(p[0], 'transactionHash', 32)
-    const mapped = await node.eth?.chainHashOf?.(g.groupId, hash)
-    const t = await g.transaction(mapped ?? hash)
+    const t = await g.transaction(hash)
     if (t === undefined) {
       // Still in the pool: Ethereum's pending shape (no block, no index).
       const pending = ethBackendOf(node)?.pendingTransaction(g.groupId, hash)
@@ -418,13 +417,11 @@ const METHODS: Readonly<Record<string, EthMethod>> = {
         transactionIndex: null,
       }
     }
-    const out = ethTransaction(t, groupEthChainId(g))
-    return mapped === undefined ? out : { ...out, hash: dataHex(hash) }
+    return ethTransaction(t, groupEthChainId(g))
   },
   eth_getTransactionReceipt: async (g, p, node) => {
     const hash = hexBytes(p[0], 'transactionHash', 32)
-    const mapped = await node.eth?.chainHashOf?.(g.groupId, hash)
-    let r = await g.receipt(mapped ?? hash)
+    let r = await g.receipt(hash)
     const eth = ethBackendOf(node)
     for (const until = Date.now() + ETH_RECEIPT_WAIT_MS; r === undefined && Date.now() < until; ) {
       if (eth === undefined || !eth.isPending(g.groupId, hash)) break
@@ -432,15 +429,11 @@ const METHODS: Readonly<Record<string, EthMethod>> = {
       r = await g.receipt(hash)
     }
     // It may have left the pool between the two reads.
-    r ??= await g.receipt(mapped ?? hash)
+    r ??= await g.receipt(hash)
     if (r === undefined) return null
     const block = await g.blockByNumber(r.blockNumber)
     if (block === undefined) return null
-    const out = ethReceipt(r, block)
-    if (mapped === undefined) return out
-    const ethHash = dataHex(hash)
-    const logs = (out['logs'] as Record<string, unknown>[]).map((l) => ({ ...l, transactionHash: ethHash }))
-    return { ...out, transactionHash: ethHash, logs }
+    return ethReceipt(r, block)
   },
   eth_call: async (g, p) => {
     const result = await g.call(callRequest(p[0]))
