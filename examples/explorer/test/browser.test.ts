@@ -119,7 +119,9 @@ describe.skipIf(!haveChromium)('explorer in Chromium against a 4-node chain', ()
     await page.goto(`${chain.explorerUrl}#/tx/${sent.callHash}`)
     // Forget the ABI the previous test uploaded (the page keeps its ABI book in localStorage and
     // matches by selector), so only the CNS lookup below can decode this transaction.
-    await page.evaluate(() => localStorage.clear())
+    await page.evaluate(() =>
+      (globalThis as unknown as { localStorage: { clear(): void } }).localStorage.clear(),
+    )
     await page.reload()
     await page.getByTestId('tx-hash').waitFor()
     expect(await page.getByRole('table', { name: 'Decoded input: ping' }).count()).toBe(0)
