@@ -6,7 +6,7 @@
  * `--json` adds one last stdout line, `{"bench":"crypto","rows":[{group,name,perSecond,ratio}]}`,
  * for the repository's `bench/run.ts`.
  */
-import { availableParallelism, cpus } from 'node:os'
+import { availableParallelism, cpus, loadavg } from 'node:os'
 import { sm2 as smCrypto } from 'sm-crypto'
 import {
   bytesToHex,
@@ -14,12 +14,15 @@ import {
   createSM2,
   createSMSuite,
   createVerifyPool,
+  encodeRecoverRows,
   isNativeSecp256k1Available,
   keccak256,
   type RecoverItem,
   SM2_P256,
   sm3,
+  VERIFY_RESULT_ROW_BYTES,
 } from '../src/index.js'
+import { threadCpuUs } from '../src/thread-cpu.js'
 
 const quick = process.argv.includes('--quick')
 const json = process.argv.includes('--json')
@@ -130,36 +133,71 @@ row(
 )
 
 // --- verify pool ---------------------------------------------------------------------------
-async function poolThroughput(
-  suiteName: 'ecdsa-noble' | 'ecdsa-native' | 'sm',
-  workers: number,
-  items: RecoverItem[],
-): Promise<number> {
-  const suite = suiteName === 'sm' ? smSuite : suiteName === 'ecdsa-native' ? (native ?? noble) : noble
-  const pool = createVerifyPool({ suite, workers })
-  await pool.ready()
-  await pool.recover(items.slice(0, 64))
-  const start = performance.now()
-  const rounds = 2
-  for (let r = 0; r < rounds; r++) {
-    const res = await pool.recover(items)
-    if (!res.every((x) => x.ok)) throw new Error('pool answered a failure')
-  }
-  const ops = ((rounds * items.length) / (performance.now() - start)) * 1000
-  await pool.close()
-  return ops
-}
-
+// Wall-clock ratios swing with machine load, so every pool row also prints time per item,
+// which load moves far less: S = main-thread CPU per item when the main thread recovers the
+// items itself; M = main-thread CPU per item while the pool works (the whole thread: it includes
+// V8's idle-time work, a few ms per wall-clock second, so it grows when load stretches a run);
+// B = main-thread CPU inside the pool's own code per item (packing, posting, result objects:
+// `stats().mainBusyUs`); W = worker-thread CPU per item (`stats().workerCpuUs`). With c cores
+// and w workers an idle machine reaches at best min(w, c) × S ÷ (W + B) × the single-thread
+// rate: the "projected" figure. Thread CPU is read from Linux procfs.
+type PoolSuite = 'ecdsa-noble' | 'ecdsa-native' | 'sm'
+const poolRounds = quick ? 2 : 3
 const all = availableParallelism()
 const counts = [...new Set([1, 2, all])]
-// The single-thread figure of each pool row recovers the same items on the main thread: the
-// per-operation figures above repeat one signature, which is not the work the pool does.
-function singleThread(suiteName: 'ecdsa-noble' | 'ecdsa-native' | 'sm', items: RecoverItem[]): number {
-  const suite = suiteName === 'sm' ? smSuite : suiteName === 'ecdsa-native' ? (native ?? noble) : noble
+const median = (v: number[]): number => [...v].sort((a, b) => a - b)[Math.floor(v.length / 2)]!
+const us = (v: number): string => (v < 10 ? v.toFixed(2) : v.toFixed(1))
+
+function suiteOf(name: PoolSuite) {
+  return name === 'sm' ? smSuite : name === 'ecdsa-native' ? (native ?? noble) : noble
+}
+
+/** The same items recovered on the main thread: rate and main-thread CPU µs per item. */
+function singleThread(name: PoolSuite, items: RecoverItem[]): { rate: number; cpuUs: number } {
+  const suite = suiteOf(name)
   for (const item of items.slice(0, 64)) suite.recover(item.hash, item.signature)
+  const cpu0 = threadCpuUs() ?? Number.NaN
   const start = performance.now()
   for (const item of items) suite.recover(item.hash, item.signature)
-  return (items.length / (performance.now() - start)) * 1000
+  const ms = performance.now() - start
+  return { rate: (items.length / ms) * 1000, cpuUs: ((threadCpuUs() ?? Number.NaN) - cpu0) / items.length }
+}
+
+/** Pool rate (median of rounds) with main-thread and worker CPU µs per item over all rounds. */
+async function poolRun(
+  name: PoolSuite,
+  workers: number,
+  items: RecoverItem[],
+  packed: boolean,
+): Promise<{ rate: number; mainUs: number; busyUs: number; workerUs: number }> {
+  const pool = createVerifyPool({ suite: suiteOf(name), workers })
+  await pool.ready()
+  // Warm every worker's JIT (a warm-up sent to one worker leaves the others cold).
+  await pool.recover(items.slice(0, Math.min(items.length, 256 * workers)))
+  const rows = encodeRecoverRows(items, suiteOf(name).signatureBytes)
+  const before = pool.stats()
+  const rates: number[] = []
+  let mainUs = 0
+  for (let r = 0; r < poolRounds; r++) {
+    const cpu0 = threadCpuUs() ?? Number.NaN
+    const start = performance.now()
+    if (packed) {
+      const out = await pool.recoverRows(rows)
+      for (let i = 0; i < out.length; i += VERIFY_RESULT_ROW_BYTES)
+        if (out[i] !== 0) throw new Error('pool answered a failure')
+    } else {
+      const res = await pool.recover(items)
+      if (!res.every((x) => x.ok)) throw new Error('pool answered a failure')
+    }
+    rates.push((items.length / (performance.now() - start)) * 1000)
+    mainUs += (threadCpuUs() ?? Number.NaN) - cpu0
+  }
+  const after = pool.stats()
+  await pool.close()
+  const done = after.items - before.items
+  const workerUs = ((after.workerCpuUs ?? Number.NaN) - (before.workerCpuUs ?? Number.NaN)) / done
+  const busyUs = (after.mainBusyUs - before.mainBusyUs) / done
+  return { rate: median(rates), mainUs: mainUs / (poolRounds * items.length), busyUs, workerUs }
 }
 
 for (const [name, count] of [
@@ -173,17 +211,27 @@ for (const [name, count] of [
     const h = keccak256(Uint8Array.of(i & 0xff, (i >> 8) & 0xff, i >> 16))
     return { hash: h, signature: signer.sign(h, key) }
   })
-  const single = singleThread(name, items)
-  row('pool', `${name} recover, main thread (same items)`, single, '')
-  for (const w of counts) {
-    const ops = await poolThroughput(name, w, items)
-    row('pool', `${name} recover, ${w} worker${w > 1 ? 's' : ''}`, ops, `${x(ops, single)} single-thread`)
+  const runs: [number, boolean][] = [...counts.map((w): [number, boolean] => [w, false]), [2, true]]
+  for (const [w, packed] of runs) {
+    // A fresh single-thread figure next to each pool figure: load drifts between rows.
+    const single = singleThread(name, items)
+    row('pool', `${name} recover, main thread (same items)`, single.rate, `CPU ${us(single.cpuUs)} µs/item`)
+    const pool = await poolRun(name, w, items, packed)
+    const projected = (Math.min(w, all) * single.cpuUs) / (pool.workerUs + pool.busyUs)
+    row(
+      'pool',
+      `${name} ${packed ? 'recoverRows' : 'recover'}, ${w} worker${w > 1 ? 's' : ''}`,
+      pool.rate,
+      `${x(pool.rate, single.rate)} single-thread; µs/item: main CPU ${us(pool.mainUs)}, in pool code ${us(pool.busyUs)}, ` +
+        `workers ${us(pool.workerUs)}; projected idle ${projected.toFixed(2)}×`,
+    )
   }
 }
 
 const cpu = cpus()[0]?.model ?? 'unknown CPU'
+const load = loadavg()[0]!.toFixed(1)
 console.log(
-  `\n@consortia/crypto benchmark — Node ${process.version}, ${all} cores (${cpu})${quick ? ', --quick' : ''}\n`,
+  `\n@consortia/crypto benchmark — Node ${process.version}, ${all} cores (${cpu}), load average ${load}${quick ? ', --quick' : ''}\n`,
 )
 console.log('| group | operation | per second | ratio |')
 console.log('|---|---|---:|---|')
