@@ -117,8 +117,12 @@ export function utf8Bytes(value: string): number {
 
 /** False when a string holds a lone UTF-16 surrogate, which no database stores faithfully. */
 export function isWellFormedString(value: string): boolean {
-  return !LONE_SURROGATE.test(value)
+  // String.prototype.isWellFormed (ES2024, Node ≥ 20) where present; the regex otherwise.
+  return hasIsWellFormed ? (value as WellFormedCheck).isWellFormed() : !LONE_SURROGATE.test(value)
 }
+
+type WellFormedCheck = string & { isWellFormed(): boolean }
+const hasIsWellFormed = typeof (String.prototype as Partial<WellFormedCheck>).isWellFormed === 'function'
 
 /**
  * Checks a schema before `createTable`, as FISCO's TableFactoryPrecompiled and
@@ -163,7 +167,9 @@ export function checkUserTableInfo(name: string, keyField: string, valueFields: 
 /** Checks a key: at most 255 UTF-8 bytes and well-formed Unicode; 0 or a negative FISCO code. */
 export function checkKey(key: string): number {
   if (typeof key !== 'string' || !isWellFormedString(key)) return FiscoCode.entryParseError
-  if (utf8Bytes(key) > KEY_BYTES_MAX) return FiscoCode.tableKeyValueLengthOverflow
+  // A UTF-16 unit takes at most 3 UTF-8 bytes: short keys need no byte count.
+  if (key.length * 3 > KEY_BYTES_MAX && utf8Bytes(key) > KEY_BYTES_MAX)
+    return FiscoCode.tableKeyValueLengthOverflow
   return FiscoCode.success
 }
 
@@ -174,7 +180,8 @@ export function checkKey(key: string): number {
  */
 export function checkEntry(info: TableInfo, key: string, entry: Entry, forUpdate: boolean): number {
   if (entry === null || typeof entry !== 'object') return FiscoCode.entryParseError
-  for (const [field, value] of Object.entries(entry)) {
+  for (const field of Object.keys(entry)) {
+    const value = entry[field]
     if (typeof value !== 'string' || !isWellFormedString(value)) return FiscoCode.entryParseError
     if (field === info.keyField) {
       // FISCO's CRUD update refuses any key field; an insert may repeat the row's key.
@@ -183,7 +190,10 @@ export function checkEntry(info: TableInfo, key: string, entry: Entry, forUpdate
       continue
     }
     if (!info.valueFields.includes(field)) return FiscoCode.tableInvalidateField
-    if (value.length > FIELD_VALUE_BYTES_MAX || utf8Bytes(value) > FIELD_VALUE_BYTES_MAX) {
+    if (
+      value.length > FIELD_VALUE_BYTES_MAX ||
+      (value.length * 3 > FIELD_VALUE_BYTES_MAX && utf8Bytes(value) > FIELD_VALUE_BYTES_MAX)
+    ) {
       return FiscoCode.tableFieldValueLengthOverflow
     }
   }

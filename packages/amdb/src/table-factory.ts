@@ -243,6 +243,12 @@ export function createTableFactory(init: TableFactoryInit): TableFactory {
     pendingKeys.delete(ks)
   }
 
+  // The key's state when its rows are already in memory (no await needed).
+  const loadedKey = (state: TableState, key: string): KeyState | undefined => {
+    const ks = state.keys.get(key)
+    return ks?.loaded === true ? ks : undefined
+  }
+
   const load = async (state: TableState, key: string): Promise<KeyState> => {
     const ks = keyStateOf(state, key)
     if (ks.loaded) return ks
@@ -301,13 +307,16 @@ export function createTableFactory(init: TableFactoryInit): TableFactory {
     }
   }
 
+  // The live rows of a key that match `condition`. The result may be `ks.rows` itself (no
+  // clauses, no paging, every row live): callers read it at once and never keep it.
   const matching = (state: TableState, ks: KeyState, condition: CompiledCondition): WorkingRow[] => {
     const keyField = state.info.keyField
-    if (condition.clauses.length === 0)
-      return applyPaging(
-        ks.rows.filter((row) => row.status === 0),
-        condition,
-      )
+    if (condition.clauses.length === 0) {
+      const all = ks.rows
+      let live = true
+      for (let i = 0; i < all.length; i++) if ((all[i] as WorkingRow).status !== 0) live = false
+      return applyPaging(live ? all : all.filter((row) => row.status === 0), condition)
+    }
     const rows = ks.rows.filter(
       (row) => row.status === 0 && matchesCondition({ ...row.fields, [keyField]: row.key }, condition),
     )
@@ -336,11 +345,12 @@ export function createTableFactory(init: TableFactoryInit): TableFactory {
 
   function applyUpdate(state: TableState, rows: readonly WorkingRow[], entry: Entry): Change {
     const names = Object.keys(entry)
-    const changes = rows.map((row) => {
+    const changes: { row: WorkingRow; old: Record<string, string>; wasDirty: boolean }[] = []
+    for (const row of rows) {
       const old: Record<string, string> = {}
       for (const f of names) old[f] = row.fields[f]!
-      return { row, old, wasDirty: row.dirty }
-    })
+      changes.push({ row, old, wasDirty: row.dirty })
+    }
     for (const row of rows) {
       for (const f of names) row.fields[f] = entry[f]!
       row.dirty = true
@@ -393,8 +403,15 @@ export function createTableFactory(init: TableFactoryInit): TableFactory {
         assertOpen()
         const compiled = compileCondition(condition)
         if (checkKey(key) !== 0) return []
-        const ks = await load(state, key)
-        return matching(state, ks, compiled).map((row) => ({ ...row.fields, [info.keyField]: row.key }))
+        const ks = loadedKey(state, key) ?? (await load(state, key))
+        const rows = matching(state, ks, compiled)
+        const out: Entry[] = []
+        for (const row of rows) {
+          const entry: Record<string, string> = { ...row.fields }
+          entry[info.keyField] = row.key
+          out.push(entry)
+        }
+        return out
       },
       async selectWithHidden(key, condition) {
         assertOpen()
@@ -461,8 +478,11 @@ export function createTableFactory(init: TableFactoryInit): TableFactory {
         }
         const code = checkKey(key) || checkEntry(info, key, entry, true)
         if (code !== 0) return code
-        const ks = await load(state, key)
-        assertOpen()
+        let ks = loadedKey(state, key)
+        if (ks === undefined) {
+          ks = await load(state, key)
+          assertOpen()
+        }
         const rows = matching(state, ks, compiled)
         reserve(1)
         log.push(applyUpdate(state, rows, entry))

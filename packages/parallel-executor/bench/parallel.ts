@@ -198,9 +198,9 @@ console.log(
     `Node ${process.version}, ${availableParallelism()} CPUs, load average ${loadText()}\n`,
 )
 console.log(
-  '| workload | conflict | executor | tx/s | vs serial | main-thread CPU µs/tx | CPU µs/tx, all threads | merged | conflicts | run on main |',
+  '| workload | conflict | executor | tx/s | vs serial | main-thread CPU µs/tx | CPU µs/tx, all threads | merged | conflicts | run on main | fetched |',
 )
-console.log('|---|---|---|---|---|---|---|---|---|---|')
+console.log('|---|---|---|---|---|---|---|---|---|---|---|')
 for (const workload of workloads) {
   for (const c of conflicts) {
     const txs = blockOf(workload, c)
@@ -209,7 +209,7 @@ for (const workload of workloads) {
     const serialMs = base.ms
     const rate = (ms: number) => Math.round((txsPerBlock / ms) * 1000).toLocaleString('en-US')
     console.log(
-      `| ${workload} | ${c}% | serial | ${rate(serialMs)} | 1.00× | ${base.mainUs} | ${base.cpuUs} | | | |`,
+      `| ${workload} | ${c}% | serial | ${rate(serialMs)} | 1.00× | ${base.mainUs} | ${base.cpuUs} | | | | |`,
     )
     for (const [w, executor] of parallel) {
       await timeBlock(executor, txs)
@@ -224,7 +224,7 @@ for (const workload of workloads) {
       const mainThread =
         s === undefined || s.workers === 0 ? 'all' : String(s.conflicts + s.fallbacks + s.barriers)
       console.log(
-        `| ${workload} | ${c}% | ${w} worker${w === 1 ? ' (serial path)' : 's'} | ${rate(ms)} | ${(serialMs / ms).toFixed(2)}× | ${t.mainUs} | ${t.cpuUs} | ${s?.merged ?? ''} | ${s?.conflicts ?? ''} | ${mainThread} |`,
+        `| ${workload} | ${c}% | ${w} worker${w === 1 ? ' (serial path)' : 's'} | ${rate(ms)} | ${(serialMs / ms).toFixed(2)}× | ${t.mainUs} | ${t.cpuUs} | ${s?.merged ?? ''} | ${s?.conflicts ?? ''} | ${mainThread} | ${s?.fetched ?? ''} |`,
       )
     }
   }

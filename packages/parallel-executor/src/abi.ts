@@ -77,6 +77,14 @@ function fail(message: string): never {
 
 function readWord(data: Bytes, offset: number): bigint {
   if (offset + WORD > data.length) fail(`word at ${offset} past the end (${data.length} bytes)`)
+  // Most words (amounts, counts, offsets) fit in the low 6 bytes: no hex round trip.
+  let high = 0
+  for (let i = offset; i < offset + WORD - 6; i++) high |= data[i] as number
+  if (high === 0) {
+    let v = 0
+    for (let i = offset + WORD - 6; i < offset + WORD; i++) v = v * 256 + (data[i] as number)
+    return BigInt(v)
+  }
   return BigInt(`0x${bytesToHex(data.subarray(offset, offset + WORD))}`)
 }
 
@@ -116,7 +124,7 @@ function decodeBasic(type: string, data: Bytes, head: number): unknown {
   }
   if (type.startsWith('bytes'))
     return `0x${bytesToHex(data.subarray(head, head + WORD)).slice(0, 2 * Number(type.slice(5)))}`
-  const bits = BigInt(type.replace(/^u?int/, '') || '256')
+  const bits = intBits(type)
   if (type.startsWith('u')) {
     if (word >> bits !== 0n) fail(`${type} out of range`)
     return word
@@ -124,6 +132,13 @@ function decodeBasic(type: string, data: Bytes, head: number): unknown {
   const signed = BigInt.asIntN(256, word)
   if (BigInt.asIntN(Number(bits), signed) !== signed) fail(`${type} out of range`)
   return signed
+}
+
+// Width of an (u)intN type name (`uint` and `int` are 256 bits).
+function intBits(type: string): bigint {
+  if (type === 'uint256' || type === 'int256') return 256n
+  const digits = type.slice(type.charCodeAt(0) === 117 /* u */ ? 4 : 3)
+  return digits === '' ? 256n : BigInt(digits)
 }
 
 /**

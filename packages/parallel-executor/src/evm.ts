@@ -75,9 +75,39 @@ export class FiscoEVM extends EVM {
     (input: { data: Uint8Array; gasLimit: bigint }) => Promise<ExecResult>
   >()
 
-  constructor(opts: EVMOpts, host: PrecompiledHost) {
+  /**
+   * `jumpAnalysesMax`: most code arrays whose jump-destination analysis this EVM keeps
+   * (default `JUMP_ANALYSES_MAX`; later codes are analysed on every call, as ethereumjs does).
+   */
+  constructor(opts: EVMOpts, host: PrecompiledHost, jumpAnalysesMax = JUMP_ANALYSES_MAX) {
     super(opts)
     this.host = host
+    if (!Number.isSafeInteger(jumpAnalysesMax) || jumpAnalysesMax < 0) {
+      throw executorError('INVALID_ARGUMENT', `expected jumpAnalysesMax ≥ 0, got ${jumpAnalysesMax}`)
+    }
+    jumpAnalyses.set(this, { codes: new WeakMap(), size: 0, max: jumpAnalysesMax })
+    const map = (this as unknown as { _opcodeMap: OpcodeEntry[] })._opcodeMap
+    // MSTORE without ethereumjs's bigint → hex → bytes → spread-padding round trip: the same
+    // 32 bytes written through the same memory call (gas is charged by its own handler).
+    const mstore = map[MSTORE]
+    if (mstore !== undefined) mstore.opHandler = storeWord
+    if (!interpreterHooked) this.hookInterpreter(map)
+  }
+
+  /**
+   * Installs the jump-destination analysis cache on ethereumjs's (unexported) `Interpreter`
+   * class, reached through the first PUSH1 this EVM runs (every Solidity contract starts with
+   * one, before its first JUMP). The original handler is put back at once.
+   */
+  private hookInterpreter(map: OpcodeEntry[]): void {
+    const entry = map[PUSH1]
+    if (entry === undefined) return
+    const handler = entry.opHandler
+    entry.opHandler = (runState, common) => {
+      entry.opHandler = handler
+      hookInterpreterPrototype(Object.getPrototypeOf(runState.interpreter) as InterpreterPrototype)
+      return handler(runState, common)
+    }
   }
 
   /** The contract at `addressHex` (lower-case, no 0x): a system precompile or a transient object. */
@@ -282,6 +312,92 @@ function callKindOf(message: Message): CallKind {
   const code = message.codeAddress
   if (code !== undefined && message.to !== undefined && !code.equals(message.to)) return 'callcode'
   return 'call'
+}
+
+const MSTORE = 0x52
+const PUSH1 = 0x60
+
+/** What the replaced opcode handlers use of ethereumjs's `RunState`. */
+interface RunStateView {
+  readonly interpreter: object
+  readonly stack: { popN(count: number): bigint[] }
+  readonly memory: { write(offset: number, size: number, value: Uint8Array): void }
+}
+
+/** The opcode table entries of an EVM (`_opcodeMap`), as far as the executor uses them. */
+interface OpcodeEntry {
+  opHandler: (runState: RunStateView, common: unknown) => unknown
+}
+
+/** MSTORE: the stack word (below 2^256) as 32 big-endian bytes at the offset. */
+function storeWord(runState: RunStateView): void {
+  const [offset, word] = runState.stack.popN(2) as [bigint, bigint]
+  runState.memory.write(Number(offset), 32, word32(word))
+}
+
+/** A word below 2^256 as 32 big-endian bytes. */
+export function word32(word: bigint): Uint8Array {
+  const out = new Uint8Array(32)
+  if (word === 0n) return out
+  const view = new DataView(out.buffer)
+  // setBigUint64 stores its value modulo 2^64: each call takes one 64-bit limb.
+  view.setBigUint64(24, word)
+  if (word >= 0x10000000000000000n) {
+    view.setBigUint64(16, word >> 64n)
+    view.setBigUint64(8, word >> 128n)
+    view.setBigUint64(0, word >> 192n)
+  }
+  return out
+}
+
+type JumpAnalysis = unknown
+type InterpreterPrototype = {
+  _getValidJumpDestinations(this: { _evm: object }, code: Uint8Array): JumpAnalysis
+}
+
+/**
+ * Jump-destination analyses (valid JUMPDESTs, PUSH values, decoded opcodes) per FiscoEVM and
+ * code array. ethereumjs analyses a contract's code on every call (a Uint8Array and an array
+ * of the code's length, and a bigint per PUSH); the executor's state cache hands the EVM the
+ * same code array for every call to a contract in a block, so one analysis serves them all.
+ * The analysis depends only on the code and the EVM's opcode table, and the interpreter only
+ * reads it. Weakly held: entries go with their EVM (one per block) or code array; at most
+ * `JUMP_ANALYSES_MAX` (or the EVM's `jumpAnalysesMax`) per EVM.
+ */
+const jumpAnalyses = new WeakMap<object, JumpAnalysisCache>()
+
+interface JumpAnalysisCache {
+  readonly codes: WeakMap<Uint8Array, JumpAnalysis>
+  size: number
+  readonly max: number
+}
+
+/**
+ * Default bound on the code arrays whose jump-destination analysis one FiscoEVM (one block)
+ * keeps: an analysis holds about nine bytes per byte of code, and a block of large deploys
+ * must not keep one per init code alive until the block ends.
+ */
+export const JUMP_ANALYSES_MAX = 1_000
+let interpreterHooked = false
+
+function hookInterpreterPrototype(proto: InterpreterPrototype): void {
+  if (interpreterHooked) return
+  interpreterHooked = true
+  const analyse = proto._getValidJumpDestinations
+  // Other EVMs in the process (not FiscoEVMs) keep the original behaviour.
+  proto._getValidJumpDestinations = function (code) {
+    const cache = jumpAnalyses.get(this._evm)
+    if (cache === undefined) return analyse.call(this, code)
+    let analysis = cache.codes.get(code)
+    if (analysis === undefined) {
+      analysis = analyse.call(this, code)
+      if (cache.size < cache.max) {
+        cache.codes.set(code, analysis)
+        cache.size++
+      }
+    }
+    return analysis
+  }
 }
 
 /**

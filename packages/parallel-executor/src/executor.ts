@@ -12,7 +12,7 @@ import type {
   StateView,
   TableStore,
 } from '@consortia/interface'
-import { silentLogger, TxStatus } from '@consortia/interface'
+import { isEthTransaction, silentLogger, TxStatus } from '@consortia/interface'
 import { createPermission, type Permission, topLevelCaller } from '@consortia/permission'
 import { type Common, Mainnet } from '@ethereumjs/common'
 import {
@@ -29,7 +29,13 @@ import { bytesToHex, numberToAddress } from './bytes.js'
 import { CONTRACT_TABLE_PREFIX } from './codes.js'
 import { executorError } from './errors.js'
 import { applyEthNonceRule } from './eth-nonce.js'
-import { FiscoCommon, FiscoEVM, type PrecompiledHost, precompiledExecResult } from './evm.js'
+import {
+  FiscoCommon,
+  FiscoEVM,
+  JUMP_ANALYSES_MAX,
+  type PrecompiledHost,
+  precompiledExecResult,
+} from './evm.js'
 import {
   checkPermissionSettings,
   createPermissionTableStore,
@@ -39,6 +45,7 @@ import {
 } from './permission-wiring.js'
 import {
   encodeCode,
+  type PrecompiledCallContext,
   type PrecompiledContract,
   PrecompiledGasMeter,
   type PrecompiledOutcome,
@@ -102,6 +109,11 @@ export interface SerialExecutorInit {
    * (default `STATE_CACHE_ENTRIES_MAX`, 100,000); 0 reads every value from the state.
    */
   readonly stateCacheEntriesMax?: number
+  /**
+   * Bound on the contract codes whose jump-destination analysis a block keeps for later calls
+   * (default `JUMP_ANALYSES_MAX`, 1,000; 0 analyses the code on every call, as ethereumjs does).
+   */
+  readonly jumpAnalysesMax?: number
 }
 
 /** Components of `createSerialExecutor`. */
@@ -169,6 +181,8 @@ function isTableStore(value: unknown): value is TableStore {
 export function statusOfEVMError(error: EVMError | undefined): number {
   if (error === undefined) return TxStatus.None
   const m = EVMError.errorMessages
+  // ethereumjs 10 traps a bad jump as "invalid JUMP at <location>": the only message with a suffix.
+  if (error.error.startsWith(`${m.INVALID_JUMP} at `)) return TxStatus.BadJumpDestination
   switch (error.error) {
     case m.REVERT:
       return TxStatus.RevertInstruction
@@ -272,6 +286,10 @@ export function createSerialExecutor(
   const system = buildPrecompiledMap([...permissionRegistrations, ...(init.precompiles ?? [])])
   const objectsMax = init.transientObjectsMax ?? TRANSIENT_OBJECTS_MAX
   const cachedKeysMax = init.cachedTableKeysMax ?? OVERLAY_CACHED_KEYS_MAX
+  const jumpAnalysesMax = init.jumpAnalysesMax ?? JUMP_ANALYSES_MAX
+  if (!Number.isSafeInteger(jumpAnalysesMax) || jumpAnalysesMax < 0) {
+    throw executorError('INVALID_ARGUMENT', `expected jumpAnalysesMax ≥ 0, got ${jumpAnalysesMax}`)
+  }
   const params = {
     ...paramsEVM,
     170: { ...(paramsEVM[170] ?? {}), maxCodeSize: CODE_BYTES_MAX },
@@ -388,7 +406,11 @@ export function createSerialExecutor(
     let warmPrecompiles: readonly string[] = []
     const evmOf = (): FiscoEVM => {
       if (evmInstance === undefined) {
-        evmInstance = new FiscoEVM({ common: newCommon(), stateManager: adapter, blockchain, params }, host)
+        evmInstance = new FiscoEVM(
+          { common: newCommon(), stateManager: adapter, blockchain, params },
+          host,
+          jumpAnalysesMax,
+        )
         warmPrecompiles = [...evmInstance.precompiles.keys()]
       }
       return evmInstance
@@ -439,6 +461,10 @@ export function createSerialExecutor(
       },
     }
 
+    function onDenied(denial: PermissionDenial): void {
+      host.permissionDenial ??= denial
+    }
+
     async function rejected(status: number): Promise<Receipt> {
       return {
         stateRoot: perTxRoot ? await state.stateRoot() : ZERO_HASH,
@@ -456,7 +482,7 @@ export function createSerialExecutor(
       const tx = signed.tx
       const blockLimit = tx.blockLimit
       // Ethereum-origin transactions: the sender's nonce instead of the blockLimit (eth-nonce.ts).
-      const ethNonce = await applyEthNonceRule(signed, adapter)
+      const ethNonce = isEthTransaction(tx) ? await applyEthNonceRule(signed, adapter) : undefined
       if (ethNonce !== undefined) {
         if (ethNonce !== TxStatus.None) return rejected(ethNonce)
       } else if (!(blockNumber < blockLimit && blockLimit <= blockLimitMax)) {
@@ -543,35 +569,42 @@ export function createSerialExecutor(
       const gasLimit = txGasLimit - base
       host.topLevelFailure = undefined
       host.permissionDenial = undefined
-      const caller = topLevelCaller(signed.sender)
       tables.checkpoint()
+      // One object shape for both cases (no conditional spread: it makes a dictionary object).
+      const ctx: PrecompiledCallContext =
+        permission === undefined
+          ? {
+              origin: signed.sender,
+              sender: signed.sender,
+              address: to,
+              blockNumber: context.number,
+              isStatic: false,
+              tables,
+              state,
+              crypto,
+              sm,
+              objects,
+              gas: new PrecompiledGasMeter(),
+              logger: log,
+            }
+          : {
+              origin: signed.sender,
+              sender: signed.sender,
+              address: to,
+              blockNumber: context.number,
+              isStatic: false,
+              tables: new GuardedTables(tables, permission, topLevelCaller(signed.sender), onDenied),
+              permission,
+              state,
+              crypto,
+              sm,
+              objects,
+              gas: new PrecompiledGasMeter(),
+              logger: log,
+            }
       let outcome: PrecompiledOutcome
       try {
-        outcome = await runPrecompiled(
-          contract,
-          signed.tx.data,
-          {
-            origin: signed.sender,
-            sender: signed.sender,
-            address: to,
-            blockNumber: context.number,
-            isStatic: false,
-            tables:
-              permission === undefined
-                ? tables
-                : new GuardedTables(tables, permission, caller, (d) => {
-                    host.permissionDenial ??= d
-                  }),
-            ...(permission === undefined ? {} : { permission }),
-            state,
-            crypto,
-            sm,
-            objects,
-            gas: new PrecompiledGasMeter(),
-            logger: log,
-          },
-          gasLimit,
-        )
+        outcome = await runPrecompiled(contract, signed.tx.data, ctx, gasLimit)
       } catch (err) {
         tables.revert()
         throw err

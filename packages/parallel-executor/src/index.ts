@@ -43,6 +43,7 @@ export {
   contractAddress,
   FiscoCommon,
   FiscoEVM,
+  JUMP_ANALYSES_MAX,
   type PrecompiledHost,
   precompiledExecResult,
 } from './evm.js'

@@ -201,22 +201,26 @@ export class TableOverlay implements PrecompiledTables {
   async update(table: string, key: string, entryIn: Entry, condition?: Condition): Promise<number> {
     const info = this.infos.get(table) || (await this.requireInfo(table))
     if (!fieldsValid(info, entryIn)) return PrecompiledCode.TableInvalidField
-    let entry = entryIn
-    if (info.keyField in entryIn) {
-      // The key field may be restated but not changed (AMDB refuses it: -51503).
-      if (entryIn[info.keyField] !== key) return PrecompiledCode.InvalidUpdateTableKey
-      const { [info.keyField]: _key, ...rest } = entryIn
-      entry = rest
-    }
+    // The key field may be restated but not changed (AMDB refuses it: -51503); the replayed
+    // entry is a frozen copy without it.
+    const keyField = info.keyField
+    if (keyField in entryIn && entryIn[keyField] !== key) return PrecompiledCode.InvalidUpdateTableKey
+    const entry: Record<string, string> = {}
+    for (const field of Object.keys(entryIn)) if (field !== keyField) entry[field] = entryIn[field] as string
+    Object.freeze(entry)
     const rows = this.rows.get(table, key) ?? (await this.loadRows(table, key))
     let count = 0
-    const next = rows.map((r) => {
-      if (!entryMatches(r, condition)) return r
+    const next: Entry[] = []
+    for (const r of rows) {
+      if (!entryMatches(r, condition)) {
+        next.push(r)
+        continue
+      }
       count++
-      return Object.freeze({ ...r, ...entry })
-    })
+      next.push(Object.freeze({ ...r, ...entry }))
+    }
     if (count > 0) this.setRows(table, key, next)
-    this.ops.push({ kind: 'update', table, key, entry: Object.freeze({ ...entry }), condition, count })
+    this.ops.push({ kind: 'update', table, key, entry, condition, count })
     return count
   }
 

@@ -272,6 +272,9 @@ describe('EVM execution over a StateView', () => {
     expect(statusOfEVMError({ error: 'out of gas', errorType: 'EVMError' } as never)).toBe(12)
     expect(statusOfEVMError({ error: 'stack underflow', errorType: 'EVMError' } as never)).toBe(14)
     expect(statusOfEVMError({ error: 'invalid JUMP', errorType: 'EVMError' } as never)).toBe(11)
+    expect(statusOfEVMError({ error: 'invalid JUMP at pc=12 (0x0c)', errorType: 'EVMError' } as never)).toBe(
+      11,
+    )
     expect(statusOfEVMError({ error: 'create collision', errorType: 'EVMError' } as never)).toBe(24)
   })
 })

@@ -30,7 +30,15 @@ import {
 } from '../executor.js'
 import { decodeResults, packTransactions } from './codec.js'
 import { buildDAG, NodeKind, type ParallelMode, type TransactionDAG } from './dag.js'
-import { type ItemValue, itemAddress } from './items.js'
+import {
+  accountItem,
+  codeItem,
+  type ItemValue,
+  itemAddress,
+  rowsItem,
+  storageItem,
+  tableInfoItem,
+} from './items.js'
 import { RecordingWorld, readItem, replayStateOps, replayTableOps } from './main-view.js'
 import { WorkerPool, type WorkerSlot } from './pool.js'
 import type { FromWorker, ItemUpdates, TaskResult, WorkerData } from './protocol.js'
@@ -296,7 +304,24 @@ export function createParallelExecutor(
 
     // --- committed values, and what the workers still have to hear about ---
     const known = new Map<string, ItemValue>()
-    const byAddress = new Map<string, Set<string>>()
+    /**
+     * Known items per address, by kind: world-state items (`a:`, `c:`, `s:`), the schema and
+     * account rows of the address's StorageState table `c_<address>` (`i:`, `r:` with a key
+     * that is not a slot) and that table's slot rows. A write of one kind stales its
+     * counterparts of the other (`aliases`); keeping them apart makes that lookup proportional
+     * to the few items concerned, not to every storage slot of the address the block touched.
+     */
+    const byAddress = {
+      state: new Map<string, Set<string>>(),
+      table: new Map<string, Set<string>>(),
+      slotRows: new Map<string, Set<string>>(),
+    }
+    const kindOf = (item: string) => {
+      if (item[0] !== 'i' && item[0] !== 'r') return byAddress.state
+      return item[0] === 'r' && SLOT_ROW.test(item.slice(item.indexOf('\u0000') + 1))
+        ? byAddress.slotRows
+        : byAddress.table
+    }
     const setLog: (string | ItemValue)[] = []
     const evictLog: string[] = []
     /** Counts writes to system tables in this block: session reads need re-checking after one. */
@@ -308,10 +333,11 @@ export function createParallelExecutor(
       if (!known.has(item)) {
         const address = itemAddress(item)
         if (address !== undefined) {
-          let set = byAddress.get(address)
+          const kind = kindOf(item)
+          let set = kind.get(address)
           if (set === undefined) {
             set = new Set()
-            byAddress.set(address, set)
+            kind.set(address, set)
           }
           set.add(item)
         }
@@ -587,8 +613,10 @@ export function createParallelExecutor(
       for (const item of written) {
         if (item.startsWith('x:')) {
           const address = item.slice(2)
-          for (const k of byAddress.get(address) ?? []) known.delete(k)
-          byAddress.delete(address)
+          for (const kind of [byAddress.state, byAddress.table, byAddress.slotRows]) {
+            for (const k of kind.get(address) ?? []) known.delete(k)
+            kind.delete(address)
+          }
           evictLog.push(item)
           continue
         }
@@ -601,14 +629,44 @@ export function createParallelExecutor(
         setLog.push(item, await load(item))
       }
     }
-    /** StorageState keeps account `A` in table `c_A`: a write of one kind stales the other. */
+    /**
+     * StorageState keeps account `A` in table `c_A` (rows `nonce`, `balance`, `code`, …, and one
+     * row per storage slot): a write of one kind stales its counterparts of the other kind.
+     */
     const aliases = (item: string, into: Set<string>) => {
       const address = itemAddress(item)
       if (address === undefined) return
-      const tableKind = item[0] === 'i' || item[0] === 'r'
-      for (const other of byAddress.get(address) ?? []) {
-        const otherTableKind = other[0] === 'i' || other[0] === 'r'
-        if (otherTableKind !== tableKind) into.add(other)
+      const addAll = (kind: Map<string, Set<string>>) => {
+        const set = kind.get(address)
+        if (set !== undefined) for (const other of set) into.add(other)
+      }
+      const addOne = (kind: Map<string, Set<string>>, other: string) => {
+        if (kind.get(address)?.has(other) === true) into.add(other)
+      }
+      switch (item[0]) {
+        case 's': {
+          addOne(byAddress.slotRows, rowsItem(`c_${address}`, item.slice(43)))
+          // A storage write creates `c_A` and its account rows when the table does not exist;
+          // once it exists (tables are never dropped) only the slot's own row changes.
+          const info = known.get(tableInfoItem(`c_${address}`))
+          if (info === undefined || info === null) addAll(byAddress.table)
+          return
+        }
+        case 'a':
+        case 'c':
+          addAll(byAddress.table)
+          return
+        case 'r': {
+          const key = item.slice(item.indexOf('\u0000') + 1)
+          if (SLOT_ROW.test(key)) addOne(byAddress.state, storageItem(address, key))
+          else {
+            addOne(byAddress.state, accountItem(address))
+            addOne(byAddress.state, codeItem(address))
+          }
+          return
+        }
+        default:
+          addAll(byAddress.state)
       }
     }
     const handles = new Map<string, Table>()
@@ -757,6 +815,9 @@ export function createParallelExecutor(
     },
   }
 }
+
+/** Row keys of StorageState account tables that hold a storage slot (the slot in hex). */
+const SLOT_ROW = /^[0-9a-f]{64}$/
 
 /** Read-only memo of `openTable` and key selects, for computing a block's mutex keys. */
 function cachingTables(tables: TableStore): TableStore {

@@ -26,7 +26,9 @@ function workerEntry(): { entry: URL | string; eval: boolean; execArgv: string[]
   ).href
   const worker = new URL('./worker.ts', import.meta.url).href
   const code = `import(${JSON.stringify(tsxApi)}).then((tsx) => { tsx.register(); return import(${JSON.stringify(worker)}) })`
-  return { entry: code, eval: true, execArgv: ['--conditions=source'] }
+  // CPU-profiling flags (`--cpu-prof`, `--cpu-prof-dir=...`) carry over, so workers can be profiled.
+  const profiling = process.execArgv.filter((a) => a.startsWith('--cpu-prof'))
+  return { entry: code, eval: true, execArgv: ['--conditions=source', ...profiling] }
 }
 
 /** One worker thread and what the current block needs to know about it. */

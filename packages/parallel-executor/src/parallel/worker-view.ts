@@ -52,6 +52,21 @@ type Local =
   | { readonly kind: 'info'; readonly value: TableInfo | undefined }
   | { readonly kind: 'rows'; readonly value: readonly Entry[] }
 
+/** A decoded schema that can be shared: frozen with its field list. */
+function frozenInfo(value: ItemValue): TableInfo | undefined {
+  const info = decodeInfo(value)
+  if (info === undefined) return undefined
+  Object.freeze(info.valueFields)
+  return Object.freeze(info)
+}
+
+/** Decoded rows that can be shared: the list and every entry frozen (writes build new ones). */
+function frozenRows(value: ItemValue): readonly Entry[] {
+  const rows = decodeRows(value)
+  for (const row of rows) Object.freeze(row)
+  return Object.freeze(rows)
+}
+
 function encodeLocal(local: Local): ItemValue {
   switch (local.kind) {
     case 'account':
@@ -89,6 +104,13 @@ export interface TransactionRecord {
 /** See the module comment. Not safe for two transactions at once: one at a time per worker. */
 export class WorkerView implements StateView, TableStore {
   private readonly cache = new Map<string, ItemValue>()
+  /**
+   * Decoded form of item values (accounts, code bytes, schemas, rows), reused while the item's
+   * value is the same string: a transaction starts with cold session caches, and decoding the
+   * same code or rows again for every transaction was most of a worker's extra cost over serial
+   * execution. Bounded by the cache's bound (starts over when full); never handed out mutable.
+   */
+  private readonly decodedCache = new Map<string, { readonly value: ItemValue; readonly decoded: unknown }>()
   private readonly cacheEntriesMax: number
   private readonly fetchItems: WorkerViewInit['fetch']
   private readonly objectsMax: number
@@ -123,6 +145,11 @@ export class WorkerView implements StateView, TableStore {
     return this.cache.size
   }
 
+  /** Number of cached decoded values (at most the cache's bound). */
+  get decodedEntries(): number {
+    return this.decodedCache.size
+  }
+
   /** Applies values pushed by the main thread. */
   applyUpdates(updates: ItemUpdates): void {
     for (const item of updates.evict) {
@@ -141,6 +168,7 @@ export class WorkerView implements StateView, TableStore {
   /** Forgets every cached value. */
   clearCache(): void {
     this.cache.clear()
+    this.decodedCache.clear()
   }
 
   private remember(item: string, value: ItemValue): void {
@@ -223,6 +251,20 @@ export class WorkerView implements StateView, TableStore {
     return value
   }
 
+  /**
+   * `outside(item)` decoded by `decode`, from the decoded cache while the value is unchanged.
+   * The decoded value is shared between transactions: callers copy or freeze it.
+   */
+  private async outsideDecoded<T>(item: string, decode: (value: ItemValue) => T): Promise<T> {
+    const value = await this.outside(item)
+    const hit = this.decodedCache.get(item)
+    if (hit !== undefined && hit.value === value) return hit.decoded as T
+    const decoded = decode(value)
+    if (hit === undefined && this.decodedCache.size >= this.cacheEntriesMax) this.decodedCache.clear()
+    this.decodedCache.set(item, { value, decoded })
+    return decoded
+  }
+
   private write(item: string, next: Local): void {
     if (this.marks.length > 0) this.journal.push({ item, previous: this.local.get(item) })
     this.local.set(item, next)
@@ -240,7 +282,10 @@ export class WorkerView implements StateView, TableStore {
     const item = accountItem(this.address(address))
     const local = this.local.get(item)
     if (local !== undefined) return local.value as AccountState | undefined
-    return decodeAccount(await this.outside(item))
+    const account = await this.outsideDecoded(item, decodeAccount)
+    return account === undefined
+      ? undefined
+      : { nonce: account.nonce, balance: account.balance, codeHash: account.codeHash.slice() }
   }
 
   async putAccount(address: Address, account: AccountState): Promise<void> {
@@ -258,7 +303,7 @@ export class WorkerView implements StateView, TableStore {
     const item = codeItem(this.address(address))
     const local = this.local.get(item)
     if (local !== undefined) return (local.value as Uint8Array).slice()
-    return decodeBytes(await this.outside(item))
+    return (await this.outsideDecoded(item, decodeBytes)).slice()
   }
 
   async putCode(address: Address, code: Bytes): Promise<void> {
@@ -270,7 +315,7 @@ export class WorkerView implements StateView, TableStore {
     const item = storageItem(this.address(address), bytesToHex(slot))
     const local = this.local.get(item)
     if (local !== undefined) return (local.value as Uint8Array).slice()
-    return decodeBytes(await this.outside(item))
+    return (await this.outsideDecoded(item, decodeBytes)).slice()
   }
 
   async putStorage(address: Address, slot: Bytes, value: Bytes): Promise<void> {
@@ -323,7 +368,7 @@ export class WorkerView implements StateView, TableStore {
     const item = tableInfoItem(name)
     const local = this.local.get(item)
     if (local !== undefined) return local.value as TableInfo | undefined
-    return decodeInfo(await this.outside(item))
+    return this.outsideDecoded(item, frozenInfo)
   }
 
   async createTable(info: TableInfo): Promise<number> {
@@ -351,7 +396,7 @@ export class WorkerView implements StateView, TableStore {
     if (local !== undefined) return local.value as readonly Entry[]
     // A table this transaction created has no rows outside it.
     if (this.local.has(tableInfoItem(table))) return []
-    return decodeRows(await this.outside(item))
+    return this.outsideDecoded(item, frozenRows)
   }
 
   private tableHandle(info: TableInfo): Table {

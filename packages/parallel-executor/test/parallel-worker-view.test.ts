@@ -1,0 +1,105 @@
+import { describe, expect, it } from 'vitest'
+import {
+  accountItem,
+  codeItem,
+  encodeAccount,
+  encodeInfo,
+  encodeRows,
+  type ItemValue,
+  rowsItem,
+  tableInfoItem,
+} from '../src/parallel/items.js'
+import { WorkerView } from '../src/parallel/worker-view.js'
+
+const address = (n: number) => Uint8Array.from({ length: 20 }, (_, i) => (i === 19 ? n : 0x11))
+const hex = (bytes: Uint8Array) => Buffer.from(bytes).toString('hex')
+
+/** A view whose main thread is a map of committed item values; counts the items fetched. */
+function viewOver(values: Map<string, ItemValue>, cacheEntriesMax = 100) {
+  let fetched = 0
+  const view = new WorkerView({
+    cacheEntriesMax,
+    transientObjectsMax: 1000,
+    fetch: async (items) => {
+      fetched += items.length
+      return items.map((item) => values.get(item) ?? null)
+    },
+  })
+  return { view, fetched: () => fetched }
+}
+
+describe('worker view: decoded values reused across transactions', () => {
+  it('decodes code, accounts, schemas and rows once, records every read, and hands out nothing shared mutably', async () => {
+    const contract = address(1)
+    const code = Uint8Array.from({ length: 300 }, (_, i) => i & 0xff)
+    const values = new Map<string, ItemValue>([
+      [codeItem(hex(contract)), hex(code)],
+      [
+        accountItem(hex(contract)),
+        encodeAccount({ nonce: 1n, balance: 5n, codeHash: new Uint8Array(32).fill(9) }),
+      ],
+      [tableInfoItem('t_users'), encodeInfo({ name: 't_users', keyField: 'name', valueFields: ['balance'] })],
+      [rowsItem('t_users', 'alice'), encodeRows([{ name: 'alice', balance: '10' }])],
+    ])
+    const { view, fetched } = viewOver(values)
+    for (let tx = 0; tx < 3; tx++) {
+      view.begin()
+      const got = await view.getCode(contract)
+      expect(got).toEqual(code)
+      got[0] = 0xee // a transaction's copy: the next one must not see this
+      const account = await view.getAccount(contract)
+      expect(account?.balance).toBe(5n)
+      account?.codeHash.fill(0)
+      const table = await view.openTable('t_users')
+      const rows = (await table?.select('alice')) ?? []
+      expect(rows).toEqual([{ name: 'alice', balance: '10' }])
+      expect(Object.isFrozen(rows[0])).toBe(true)
+      expect(() => {
+        ;(rows as { balance?: string }[])[0]!.balance = '11'
+      }).toThrow(TypeError)
+      const record = view.end()
+      // Served from the caches, still in the transaction's read set for validation.
+      expect(record.reads.filter((_, i) => i % 2 === 0).sort()).toEqual([...values.keys()].sort())
+    }
+    expect(fetched()).toBe(values.size)
+    expect(view.decodedEntries).toBe(values.size)
+    view.begin()
+    expect((await view.getAccount(contract))?.codeHash).toEqual(new Uint8Array(32).fill(9))
+    view.end()
+  })
+
+  it('decodes a changed value again', async () => {
+    const item = rowsItem('t_users', 'bob')
+    const { view } = viewOver(
+      new Map([
+        [
+          tableInfoItem('t_users'),
+          encodeInfo({ name: 't_users', keyField: 'name', valueFields: ['balance'] }),
+        ],
+        [item, encodeRows([{ name: 'bob', balance: '1' }])],
+      ]),
+    )
+    view.begin()
+    expect(await (await view.openTable('t_users'))?.select('bob')).toEqual([{ name: 'bob', balance: '1' }])
+    view.end()
+    view.applyUpdates({ set: [item, encodeRows([{ name: 'bob', balance: '2' }])], evict: [] })
+    view.begin()
+    expect(await (await view.openTable('t_users'))?.select('bob')).toEqual([{ name: 'bob', balance: '2' }])
+    expect(view.end().reads).toContain(encodeRows([{ name: 'bob', balance: '2' }]))
+  })
+
+  it('keeps at most cacheEntriesMax decoded values', async () => {
+    const values = new Map<string, ItemValue>()
+    for (let i = 0; i < 20; i++) values.set(codeItem(hex(address(i))), hex(Uint8Array.of(i, 1, 2)))
+    const { view } = viewOver(values, 4)
+    for (let round = 0; round < 2; round++) {
+      for (let i = 0; i < 20; i++) {
+        view.begin()
+        expect(await view.getCode(address(i))).toEqual(Uint8Array.of(i, 1, 2))
+        view.end()
+        expect(view.decodedEntries).toBeLessThanOrEqual(4)
+        expect(view.cachedEntries).toBeLessThanOrEqual(4)
+      }
+    }
+  })
+})
