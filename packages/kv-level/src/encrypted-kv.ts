@@ -19,6 +19,15 @@ import {
 } from './cipher.js'
 import { describeValue, type KvLevelErrorType, kvInvalidInput } from './errors.js'
 import { createKeyCipher, ENCRYPTED_KEY_BYTES_MAX, type KeyCipher } from './key-cipher.js'
+import {
+  boundsRange,
+  createScanCursors,
+  ENCRYPTED_SCAN_CURSOR_BYTES_MAX,
+  ENCRYPTED_SCAN_CURSORS_MAX,
+  type GroupEntry,
+  type SortedGroup,
+  sortGroup,
+} from './scan-cursors.js'
 
 /**
  * Most entries one range scan of a key-encrypted store may gather: ciphertext order is not key
@@ -48,6 +57,13 @@ export interface EncryptedKvInit {
   readonly scanEntriesMax?: number
   /** Entries of the encrypted-key cache (default {@link ENCRYPTED_KEY_CACHE_ENTRIES_MAX}; 0 turns it off). */
   readonly keyCacheEntriesMax?: number
+  /**
+   * Paged-scan cursors kept at once (default {@link ENCRYPTED_SCAN_CURSORS_MAX}; 0 turns them
+   * off): a scan that stops at its `limit` keeps its decrypted, sorted group for the next page.
+   */
+  readonly scanCursorsMax?: number
+  /** Bytes the paged-scan cursors may hold together (default {@link ENCRYPTED_SCAN_CURSOR_BYTES_MAX}). */
+  readonly scanCursorBytesMax?: number
   /** Receives `debug` lines on open (default: silent). Never sees keys or values. */
   readonly logger?: Logger
 }
@@ -62,6 +78,10 @@ export interface EncryptedKvStore extends KvStore {
   readonly scanEntriesMax: number
   /** Entries now in the encrypted-key cache (at most `keyCacheEntriesMax`; 0 for format 1). */
   readonly keyCacheEntries: number
+  /** Paged-scan cursors held now (at most `scanCursorsMax`; always 0 for format 1). */
+  readonly scanCursors: number
+  /** Bytes those cursors hold (at most `scanCursorBytesMax`). */
+  readonly scanCursorBytes: number
 }
 
 /** What the header record of an encrypted store says (nothing secret). */
@@ -232,6 +252,14 @@ export async function createEncryptedKvStore(
   if (!Number.isSafeInteger(keyCacheEntriesMax) || keyCacheEntriesMax < 0) {
     throw kvInvalidInput('keyCacheEntriesMax', 'a non-negative integer', describeValue(keyCacheEntriesMax))
   }
+  const scanCursorsMax = init.scanCursorsMax ?? ENCRYPTED_SCAN_CURSORS_MAX
+  if (!Number.isSafeInteger(scanCursorsMax) || scanCursorsMax < 0) {
+    throw kvInvalidInput('scanCursorsMax', 'a non-negative integer', describeValue(scanCursorsMax))
+  }
+  const scanCursorBytesMax = init.scanCursorBytesMax ?? ENCRYPTED_SCAN_CURSOR_BYTES_MAX
+  if (!Number.isSafeInteger(scanCursorBytesMax) || scanCursorBytesMax < 0) {
+    throw kvInvalidInput('scanCursorBytesMax', 'a non-negative integer', describeValue(scanCursorBytesMax))
+  }
   if (init.encryptKeys !== undefined && typeof init.encryptKeys !== 'boolean') {
     throw kvInvalidInput('encryptKeys', 'a boolean', describeValue(init.encryptKeys))
   }
@@ -293,12 +321,26 @@ export async function createEncryptedKvStore(
     return entry[1]
   }
 
+  // Paged scans of a key-encrypted store: the sorted group of a page that stopped at its limit
+  // is kept for the next page. Every write drops the cursors of the groups it touches, before
+  // and after the inner write; a group read while any write ran is not kept (`writeGeneration`),
+  // so a page never answers from data older than the writes that finished before it started.
+  const cursors = createScanCursors({ cursorsMax: scanCursorsMax, bytesMax: scanCursorBytesMax })
+  let writeGeneration = 0
+  const readGroup = (groupStart: Bytes) => readSortedGroup(inner, groupStart, codec, tampered, scanEntriesMax)
+
   const store: EncryptedKvStore = {
     cipher,
     keysEncrypted: format === 2,
     scanEntriesMax,
     get keyCacheEntries() {
       return keyCache.size
+    },
+    get scanCursors() {
+      return cursors.size
+    },
+    get scanCursorBytes() {
+      return cursors.bytes
     },
     async get(key) {
       checkKey('key', key)
@@ -331,7 +373,16 @@ export async function createEncryptedKvStore(
         if (op.type === 'del') return { type: 'del', key: codec.innerKey(`ops[${i}].key`, op.key) }
         throw kvInvalidInput(`ops[${i}].type`, "'put' or 'del'", describeValue(op.type))
       })
-      await inner.batch(sealed, options)
+      if (format === 1) return inner.batch(sealed, options)
+      const innerKeys = sealed.map((op) => op.key)
+      writeGeneration++
+      cursors.invalidate(innerKeys)
+      try {
+        await inner.batch(sealed, options)
+      } finally {
+        writeGeneration++
+        cursors.invalidate(innerKeys)
+      }
     },
     iterate(options: KvIterateOptions = {}) {
       for (const bound of ['gt', 'gte', 'lt', 'lte'] as const) {
@@ -360,14 +411,62 @@ export async function createEncryptedKvStore(
           ? rangePrefix(low, high, options.lt !== undefined)
           : new Uint8Array(0)
       const groupStart = codec.innerKey('gte', prefix)
-      const source = inner.iterate({ gte: groupStart, lt: prefixEnd(groupStart) })
-      return scanSorted(source, options, codec, tampered, scanEntriesMax)
+      return scanGroup(groupStart, options)
     },
     close() {
+      cursors.clear()
       return inner.close()
     },
   }
+  /** One page of a key-encrypted scan: from the group's cursor, or the group read and sorted now. */
+  async function* scanGroup(
+    groupStart: Bytes,
+    options: KvIterateOptions,
+  ): AsyncGenerator<readonly [Bytes, Bytes]> {
+    let group = cursors.take(groupStart)
+    let shared = group !== undefined
+    if (group === undefined) {
+      const generation = writeGeneration
+      group = await readGroup(groupStart)
+      if (keepsCursor(group, options)) shared = generation === writeGeneration && cursors.keep(group)
+    }
+    if (shared && !keepsCursor(group, options)) {
+      // The scan ends with this page.
+      cursors.release(group.groupStart)
+    }
+    yield* pageOf(group, options, shared)
+  }
+
   return store
+}
+
+/** -1 or no limit means all, as in LevelDB. */
+const limitOf = (options: KvIterateOptions): number =>
+  options.limit === undefined || options.limit === -1 ? Number.POSITIVE_INFINITY : options.limit
+
+/** True when the page fills its limit: the caller may ask for the next page. */
+function keepsCursor(group: SortedGroup, options: KvIterateOptions): boolean {
+  const limit = limitOf(options)
+  if (!Number.isFinite(limit) || limit === 0) return false
+  const [start, end] = boundsRange(group.entries, options)
+  return end - start >= limit
+}
+
+/** The entries of a sorted group inside the caller's bounds, in order, up to the limit (copies when the group is shared). */
+function* pageOf(
+  group: SortedGroup,
+  options: KvIterateOptions,
+  shared: boolean,
+): Generator<readonly [Bytes, Bytes]> {
+  const [start, end] = boundsRange(group.entries, options)
+  const count = Math.min(end - start, limitOf(options))
+  const { entries } = group
+  for (let i = 0; i < count; i++) {
+    const [k, v] = entries[options.reverse === true ? end - 1 - i : start + i]!
+    yield shared
+      ? [new Uint8Array(k), new Uint8Array(v)]
+      : [new Uint8Array(k.buffer, k.byteOffset, k.length), v]
+  }
 }
 
 /** How keys and values of one header format are laid out in the inner store. */
@@ -468,24 +567,17 @@ async function* openEntries(
   }
 }
 
-/** Reads a prefix group, keeps the entries inside the caller's bounds, and yields them in key order. */
-async function* scanSorted(
-  source: AsyncIterable<readonly [Bytes, Bytes]>,
-  options: KvIterateOptions,
+/** Reads a whole prefix group (at most `scanEntriesMax` entries), decrypts and sorts it. */
+async function readSortedGroup(
+  inner: KvStore,
+  groupStart: Bytes,
   codec: KeyCodec,
   tampered: Tampered,
   scanEntriesMax: number,
-): AsyncGenerator<readonly [Bytes, Bytes]> {
-  const { gt, gte, lt, lte } = options
-  const inRange = (k: Bytes): boolean =>
-    (gt === undefined || compareBytes(k, gt) > 0) &&
-    (gte === undefined || compareBytes(k, gte) >= 0) &&
-    (lt === undefined || compareBytes(k, lt) < 0) &&
-    (lte === undefined || compareBytes(k, lte) <= 0)
-  const entries: (readonly [Bytes, Bytes])[] = []
-  let read = 0
-  for await (const [k, v] of source) {
-    if (++read > scanEntriesMax) {
+): Promise<SortedGroup> {
+  const entries: GroupEntry[] = []
+  for await (const [k, v] of inner.iterate({ gte: groupStart, lt: prefixEnd(groupStart) })) {
+    if (entries.length >= scanEntriesMax) {
       throw new ChainError<KvLevelErrorType>(
         { code: 'KV_SCAN_TOO_LARGE', scanEntriesMax },
         `range scan covers more than scanEntriesMax (${scanEntriesMax}) encrypted entries; narrow its bounds to a longer common prefix`,
@@ -493,11 +585,8 @@ async function* scanSorted(
     }
     const entry = codec.open(k, v)
     if (entry === undefined) throw tampered('iterate', k.subarray(1))
-    if (inRange(entry[0])) entries.push(entry)
+    const key = entry[0]
+    entries.push([Buffer.from(key.buffer, key.byteOffset, key.byteLength), entry[1]])
   }
-  entries.sort((a, b) => compareBytes(a[0], b[0]))
-  if (options.reverse === true) entries.reverse()
-  // -1 means no limit, as in LevelDB.
-  const limit = options.limit === undefined || options.limit === -1 ? Number.POSITIVE_INFINITY : options.limit
-  for (let i = 0; i < entries.length && i < limit; i++) yield entries[i]!
+  return sortGroup(groupStart, entries)
 }

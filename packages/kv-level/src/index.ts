@@ -7,10 +7,10 @@
  *
  * Disk encryption (FISCO's storage security): `createEncryptedKvStore(inner, { dataKey, cipher })`
  * encrypts every key with a prefix-preserving cipher (`createKeyCipher`; prefix scans stay one
- * inner prefix scan, ranges are sorted after decryption), seals every value with AES-256-GCM or
- * SM4-CTR + HMAC-SM3 and checks the data key at open (`KV_WRONG_KEY`, `KV_TAMPERED`,
- * `KV_NOT_ENCRYPTED`, `KV_CIPHER_MISMATCH`, `KV_SCAN_TOO_LARGE`); `sealKeyFile` / `openKeyFile`
- * do the same for the node's private key file.
+ * inner prefix scan, ranges are sorted after decryption, paged scans keep a bounded cursor),
+ * seals every value with AES-256-GCM or SM4-CTR + HMAC-SM3 and checks the data key at open
+ * (`KV_WRONG_KEY`, `KV_TAMPERED`, `KV_NOT_ENCRYPTED`, `KV_CIPHER_MISMATCH`,
+ * `KV_SCAN_TOO_LARGE`); `sealKeyFile` / `openKeyFile` do the same for the node's private key file.
  *
  * @example
  * ```ts
@@ -65,6 +65,7 @@ export {
   type LevelKvInit,
   type LevelKvStore,
 } from './level-kv.js'
+export { ENCRYPTED_SCAN_CURSOR_BYTES_MAX, ENCRYPTED_SCAN_CURSORS_MAX } from './scan-cursors.js'
 export {
   isSealedKeyFile,
   openKeyFile,
