@@ -4,7 +4,7 @@
  * `/proc/<pid>/stat`, and a clean stop (SIGTERM, then SIGKILL after a grace period).
  */
 import { type ChildProcess, execFileSync, spawn, spawnSync } from 'node:child_process'
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { createServer } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
@@ -162,6 +162,19 @@ export async function startChain(
     rmSync(root, { recursive: true, force: true })
     throw new Error(`consortia build-chain failed (exit ${built.status}): ${built.stderr || built.stdout}`)
   }
+  // Diagnostics: BENCH_NODE_LOG_LEVEL (e.g. debug) sets every node's log level; BENCH_KEEP_CHAIN=1
+  // keeps the chain directory (node logs under <node>/log/) after the run.
+  const logLevel = process.env['BENCH_NODE_LOG_LEVEL']
+  if (logLevel !== undefined && logLevel !== '') {
+    for (let i = 0; i < profile.nodes; i++) {
+      const file = join(out, '127.0.0.1', `node${i}`, 'config.json')
+      const config = JSON.parse(readFileSync(file, 'utf8')) as { log: { level: string } }
+      config.log.level = logLevel
+      writeFileSync(file, JSON.stringify(config, null, 2))
+    }
+  }
+  const keep = process.env['BENCH_KEEP_CHAIN'] === '1'
+  if (keep) options.onNote?.(`chain kept in ${root}`)
   const sdkDir = join(out, '127.0.0.1', 'sdk')
   const sdkTLS: ChannelTLS = {
     ca: readFileSync(join(sdkDir, 'ca.crt'), 'utf8'),
@@ -216,7 +229,7 @@ export async function startChain(
       await Promise.all(nodes.map((n) => stopProcess(n.proc)))
       if (profile.storage === 'mysql' && options.mysqlUrl !== undefined)
         await dropMySQL(options.mysqlUrl, mysqlPrefix)
-      rmSync(root, { recursive: true, force: true })
+      if (!keep) rmSync(root, { recursive: true, force: true })
     },
   }
   try {

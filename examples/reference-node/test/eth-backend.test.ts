@@ -4,7 +4,8 @@
  */
 import { createAMDB, createMemoryDriver, createStorageState } from '@consortia/amdb'
 import { createCryptoSuite } from '@consortia/crypto'
-import { createTxPool, loadNonceWindow } from '@consortia/group-ledger'
+import { createTxPool, loadNonceWindow, type TxInput } from '@consortia/group-ledger'
+import type { CryptoSuite } from '@consortia/interface'
 import { ethChainIdOf, signEthTransaction } from '@consortia/protocol'
 import { describe, expect, it } from 'vitest'
 import { createEthBackend } from '../src/eth/backend.js'
@@ -29,24 +30,26 @@ const raw = (nonce: bigint, chainId = 1n, gas = 50_000n) =>
     suite,
   )
 
-async function setup(groupId = 1) {
+async function setup(groupId = 1, poolSuite: CryptoSuite = suite, ethSuite: CryptoSuite = suite) {
   const amdb = createAMDB({ driver: createMemoryDriver(), hash: suite.hash })
   const nonceWindow = await loadNonceWindow({ blockNonces: async () => [] }, 0)
   const pool = await createTxPool(
     { groupId, chainId: 1n },
-    { suite, nonceWindow, chain: { currentNumber: () => 0, hasTransaction: async () => false } },
+    { suite: poolSuite, nonceWindow, chain: { currentNumber: () => 0, hasTransaction: async () => false } },
   )
   // The two members of the group backend the Ethereum backend uses.
   const backend = {
     chainId: 1n,
-    submit: async (bytes: Uint8Array) => {
-      const r = await pool.submit(bytes)
+    submit: async (input: TxInput) => {
+      const r = await pool.submit(input)
       return r.ok
         ? { ok: true, hash: r.hash }
         : { ok: false, status: r.status, reason: r.reason, message: r.message }
     },
   } as unknown as GroupBackend
-  const eth = createEthBackend((id) => (id === groupId ? { backend, pool, amdb, suite } : undefined))
+  const eth = createEthBackend((id) =>
+    id === groupId ? { backend, pool, amdb, suite: ethSuite } : undefined,
+  )
   return { amdb, pool, eth }
 }
 
@@ -84,6 +87,27 @@ describe('Ethereum transactions backend', () => {
     })
     expect(await eth.submit(9, raw(2n))).toMatchObject({ ok: false, message: 'group 9 does not exist' })
     expect(pool.size).toBe(2)
+  })
+
+  it('decodes and recovers each transaction once: the pool reuses the admission check', async () => {
+    const counter = { admission: 0, pool: 0 }
+    const counting = (name: keyof typeof counter): CryptoSuite => ({
+      ...suite,
+      recover(hash, signature) {
+        counter[name]++
+        return suite.recover(hash, signature)
+      },
+    })
+    // Admission recovers through the chain's suite; the pool (its own counter) never does.
+    const { eth, pool } = await setup(1, counting('pool'), counting('admission'))
+    for (let n = 0n; n < 5n; n++) expect((await eth.submit(1, raw(n))).ok).toBe(true)
+    expect(counter).toEqual({ admission: 5, pool: 0 })
+    expect(pool.size).toBe(5)
+    // A wrong chain id is refused before any recovery.
+    expect((await eth.submit(1, raw(5n, 7n))).ok).toBe(false)
+    expect(counter).toEqual({ admission: 5, pool: 0 })
+    const pooled = pool.pending().map((stx) => Buffer.from(stx.sender).toString('hex'))
+    expect(new Set(pooled)).toEqual(new Set([Buffer.from(sender).toString('hex')]))
   })
 
   it('reads the committed account nonce and storage from state; nonces below it are refused', async () => {

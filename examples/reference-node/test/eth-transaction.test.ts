@@ -1,3 +1,4 @@
+import { createCryptoSuite } from '@consortia/crypto'
 import { type Hex, keccak256, serializeTransaction } from 'viem'
 import { privateKeyToAccount } from 'viem/accounts'
 import { describe, expect, it } from 'vitest'
@@ -23,6 +24,8 @@ describe('Ethereum transactions', () => {
     expect(tx.value).toBe(10n ** 18n)
     expect(tx.gas).toBe(21000n)
     expect(hex(tx.hash)).toBe(keccak256(EIP155_RAW as Hex))
+    // The protocol decoder's envelope, for the pool.
+    expect(tx.decoded.info).toMatchObject({ type: 'eip155', chainId: 1n, nonce: 9n })
   })
 
   it('replay across chains: another chain id and pre-EIP-155 transactions are refused', async () => {
@@ -104,6 +107,14 @@ describe('Ethereum transactions', () => {
     await expect(
       decodeEthTransaction(new Uint8Array(ETH_TX_BYTES_MAX + 1), { chainId: 1n }),
     ).rejects.toSatisfy((e) => codeOf(e) === 'ETH_TX_TOO_LARGE')
+    // Protocol decoder errors keep their code and say what failed.
+    const wrongCount = await decodeEthTransaction(bytes('0x02c0'), { chainId: 1n }).catch((e: unknown) => e)
+    expect(codeOf(wrongCount)).toBe('ETH_TX_MALFORMED')
+    expect((wrongCount as Error).message).toMatch(/^malformed Ethereum transaction: transaction/)
+    // Only an ECDSA suite can check an Ethereum signature.
+    await expect(
+      decodeEthTransaction(bytes(EIP155_RAW), { chainId: 1n, suite: createCryptoSuite('sm') }),
+    ).rejects.toSatisfy((e) => codeOf(e) === 'ETH_TX_BAD_SIGNATURE')
     // A tampered payload recovers a different sender, never the signer.
     const tampered = bytes(EIP155_RAW)
     tampered[20] = (tampered[20] ?? 0) ^ 1

@@ -47,6 +47,73 @@ describe('TxJournal', () => {
     expect(await j.readAll()).toEqual([])
   })
 
+  it('group commit: writes issued while one is in flight share one batch, synced when any asked', async () => {
+    const store = createMemoryKvStore()
+    const calls: { ops: number; sync: boolean | undefined }[] = []
+    let release: (() => void) | undefined
+    const slow: KvStore = {
+      ...store,
+      get: (k) => store.get(k),
+      getMany: (k) => store.getMany(k),
+      put: (k, v) => store.put(k, v),
+      del: (k) => store.del(k),
+      batch: async (ops, options) => {
+        calls.push({ ops: ops.length, sync: options?.sync })
+        // The first write waits until released: the next ones queue meanwhile.
+        if (calls.length === 1) await new Promise<void>((r) => (release = r))
+        return store.batch(ops, options)
+      },
+      iterate: (o) => store.iterate(o),
+      close: () => store.close(),
+    }
+    const j = new TxJournal(slow)
+    const rec = (seq: number) => ({ seq, importMs: 0, raw: Uint8Array.of(seq) })
+    const first = j.append([rec(1)])
+    const second = j.append([rec(2), rec(3)])
+    const removal = j.remove([1])
+    const third = j.append([rec(4)])
+    expect(calls).toEqual([{ ops: 1, sync: true }])
+    release!()
+    await Promise.all([first, second, removal, third])
+    // One more batch for the three queued writes, in call order (the removal after its append).
+    expect(calls).toEqual([
+      { ops: 1, sync: true },
+      { ops: 4, sync: true },
+    ])
+    expect((await j.readAll()).map((r) => r.seq)).toEqual([2, 3, 4])
+  })
+
+  it('group commit: a group never exceeds JOURNAL_BATCH_OPS_MAX ops', async () => {
+    const store = createMemoryKvStore()
+    const sizes: number[] = []
+    const counting: KvStore = {
+      ...store,
+      get: (k) => store.get(k),
+      getMany: (k) => store.getMany(k),
+      put: (k, v) => store.put(k, v),
+      del: (k) => store.del(k),
+      batch: async (ops, options) => {
+        sizes.push(ops.length)
+        return store.batch(ops, options)
+      },
+      iterate: (o) => store.iterate(o),
+      close: () => store.close(),
+    }
+    const j = new TxJournal(counting)
+    const half = JOURNAL_BATCH_OPS_MAX / 2
+    const records = (from: number, n: number) =>
+      Array.from({ length: n }, (_, i) => ({ seq: from + i, importMs: 0, raw: Uint8Array.of(1) }))
+    // The first write goes alone; the next three queue: two halves fill one group, the third waits.
+    await Promise.all([
+      j.append(records(0, 1)),
+      j.append(records(1, half)),
+      j.append(records(1 + half, half)),
+      j.append(records(1 + 2 * half, 1)),
+    ])
+    expect(sizes).toEqual([1, JOURNAL_BATCH_OPS_MAX, 1])
+    expect((await j.readAll()).length).toBe(JOURNAL_BATCH_OPS_MAX + 2)
+  })
+
   it('refuses an append above JOURNAL_BATCH_OPS_MAX', () => {
     const j = new TxJournal(createMemoryKvStore())
     const records = Array.from({ length: JOURNAL_BATCH_OPS_MAX + 1 }, (_, seq) => ({

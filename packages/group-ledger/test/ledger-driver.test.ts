@@ -235,3 +235,90 @@ describe('consensus driver with PBFT', () => {
     for (const sig of b!.block.signatureList) expect(sig.index).toBeLessThan(3)
   })
 })
+
+describe('consensus driver pacing and persistence (bench issue 14)', () => {
+  const stateKey = Buffer.from(`consortia/consensus/1/${ModuleId.PBFT}`, 'utf8')
+  const viewOf = async (n: TestNode) => {
+    const raw = await n.consensus.get(stateKey)
+    return raw === undefined ? 0 : (decodeConsensusJSON(raw) as { view: number }).view
+  }
+
+  it('an idle leader proposes an empty block only after emptyBlockMs (FISCO emptyBlockGenTime), not every tick', async () => {
+    cluster = await createCluster([memoryStorage(), memoryStorage(), memoryStorage(), memoryStorage()])
+    const { nodes } = cluster
+    // 100 ms ticks, EMPTY_BLOCK_MS_DEFAULT 1000 ms: five ticks go by without an empty block.
+    await cluster.runTicks(5)
+    expect(await viewOf(nodes[0]!)).toBe(0)
+    // Past 1 s the idle leader proposes an empty block: everyone moves to the next view.
+    await cluster.runTicks(8)
+    const view = await viewOf(nodes[0]!)
+    expect(view).toBeGreaterThanOrEqual(1)
+    // About one view per second, not one per tick.
+    await cluster.runTicks(10)
+    expect((await viewOf(nodes[0]!)) - view).toBeLessThanOrEqual(2)
+    await cluster.close()
+    // emptyBlockMs 0: the old pacing, an empty block at the next tick.
+    cluster = await createCluster([memoryStorage(), memoryStorage(), memoryStorage(), memoryStorage()], {
+      emptyBlockMs: 0,
+    })
+    await cluster.runTicks(5)
+    expect(await viewOf(cluster.nodes[0]!)).toBeGreaterThanOrEqual(2)
+    // Transactions are proposed without waiting for emptyBlockMs.
+    await cluster.close()
+    cluster = await createCluster([memoryStorage(), memoryStorage(), memoryStorage(), memoryStorage()])
+    await cluster.submit(dagWorkload(USERS, 0))
+    const ticks = await cluster.runUntil(() => cluster!.nodes.every((n) => n.store.head.number >= 1), 400)
+    expect(ticks).toBeLessThan(10)
+  })
+
+  it('PBFT state is fsynced whenever a vote leaves with it; a silent new height is written without fsync', async () => {
+    cluster = await createCluster([memoryStorage(), memoryStorage(), memoryStorage(), memoryStorage()])
+    const { nodes } = cluster
+    const writes: { sync: boolean; lastSign: string; lastCommit: string }[][] = nodes.map(() => [])
+    nodes.forEach((n, i) => {
+      const batch = n.consensus.batch.bind(n.consensus)
+      n.consensus.batch = async (ops, options) => {
+        const state = decodeConsensusJSON((ops[0] as { value: Uint8Array }).value) as {
+          lastSign?: unknown
+          lastCommit?: unknown
+        }
+        writes[i]!.push({
+          sync: options?.sync === true,
+          lastSign: JSON.stringify(encodeConsensusJSON(state.lastSign ?? null)),
+          lastCommit: JSON.stringify(encodeConsensusJSON(state.lastCommit ?? null)),
+        })
+        return batch(ops, options)
+      }
+    })
+    await cluster.submit(dagWorkload(USERS, 40))
+    await cluster.runUntil(() => nodes.every((n) => n.pool.size === 0), 400)
+    let lazy = 0
+    for (const list of writes) {
+      for (let k = 1; k < list.length; k++) {
+        const w = list[k]!
+        const before = list[k - 1]!
+        // A new Sign or Commit vote is durable before its message leaves.
+        if (w.lastSign !== before.lastSign || w.lastCommit !== before.lastCommit) expect(w.sync).toBe(true)
+        if (!w.sync) lazy++
+      }
+    }
+    expect(lazy).toBeGreaterThan(0)
+  })
+
+  it('Raft state is fsynced on every write (no lazySilentPersist)', async () => {
+    cluster = await createCluster([memoryStorage(), memoryStorage(), memoryStorage()], { engine: 'raft' })
+    const { nodes } = cluster
+    const syncs: boolean[] = []
+    for (const n of nodes) {
+      const batch = n.consensus.batch.bind(n.consensus)
+      n.consensus.batch = async (ops, options) => {
+        syncs.push(options?.sync === true)
+        return batch(ops, options)
+      }
+    }
+    await cluster.submit(dagWorkload(USERS, 10))
+    await cluster.runUntil(() => nodes.every((n) => n.pool.size === 0), 400)
+    expect(syncs.length).toBeGreaterThan(0)
+    expect(syncs.every((s) => s)).toBe(true)
+  })
+})

@@ -229,6 +229,8 @@ export async function createCluster(
     readonly engine?: 'pbft' | 'raft'
     /** `tx_count_limit` in the genesis (default 50). */
     readonly txCountLimit?: number
+    /** The drivers' `emptyBlockMs` (default: the driver's default). */
+    readonly emptyBlockMs?: number
   } = {},
 ): Promise<Cluster> {
   const clock = createManualClock(GENESIS_TIMESTAMP)
@@ -260,6 +262,7 @@ export async function createCluster(
       consensusStore: consensus,
       clock,
       tickMs: TICK_MS,
+      ...(options.emptyBlockMs === undefined ? {} : { emptyBlockMs: options.emptyBlockMs }),
       onCommitted: (b: StoredBlock) => hashes.set(b.block.header.number, hexOf(b.hash)),
     }
     const driver =

@@ -194,6 +194,40 @@ describe('block store', () => {
     )
   })
 
+  it('keeps a committed block as committed: reading it back decodes and recovers nothing, and equals a decode', async () => {
+    let recovered = 0
+    const counting = {
+      ...suite,
+      recover: (h: Uint8Array, sig: Uint8Array) => {
+        recovered++
+        return suite.recover(h, sig)
+      },
+    }
+    const amdb = createAMDB({ driver: createMemoryDriver(), hash: suite.hash })
+    await writeGenesis(amdb, suite, { sealerList: sealers, timestamp: GENESIS_TIMESTAMP })
+    const store = await openBlockStore({ amdb, suite: counting })
+    const b = await blockOne(amdb, store)
+    await store.commitBlock(b.factory, {
+      block: { header: b.header, transactions: b.transactions, signatureList: [] },
+      hash: b.hash,
+      receipts: b.receipts,
+      view: 4,
+    })
+    recovered = 0
+    const cached = await store.blockByNumber(1)
+    expect(await store.receipt(b.transactions[1]!.hash)).toBe(cached?.receipts[1])
+    expect(recovered).toBe(0)
+    // What a fresh read decodes from the tables is the same block.
+    const decoded = await (await openBlockStore({ amdb, suite })).blockByNumber(1)
+    expect(cached?.view).toBe(4)
+    expect(decoded?.view).toBe(4)
+    expect(hexOf(cached!.hash)).toBe(hexOf(decoded!.hash))
+    expect(cached!.block.transactions.map((t) => [hexOf(t.hash), hexOf(t.sender), hexOf(t.raw)])).toEqual(
+      decoded!.block.transactions.map((t) => [hexOf(t.hash), hexOf(t.sender), hexOf(t.raw)]),
+    )
+    expect(cached!.receipts).toEqual(decoded!.receipts)
+  })
+
   it('refuses a block that does not follow the head, and a discarded change set leaves nothing', async () => {
     const { amdb, store } = await freshStore()
     const b = await blockOne(amdb, store)

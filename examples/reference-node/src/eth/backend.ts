@@ -5,7 +5,8 @@
  * (`eth_getTransactionCount`, pending-aware) and raw storage reads (`eth_getStorageAt`).
  *
  * Admission checks, in order: group and suite (Ethereum transactions need the ECDSA suite),
- * strict decoding, chain id (`ethChainIdOf(chainId, groupId)`), signature, nonce (not below the
+ * strict decoding (the protocol package's decoder), chain id (`ethChainIdOf(chainId, groupId)`),
+ * signature (sender recovered once with the chain's suite; the pool reuses it), nonce (not below the
  * account nonce, and no gap after the sender's pooled transactions, so a sender's pooled
  * transactions are in nonce order), then the pool's own FISCO checks (hash known, replay key,
  * capacity). A transaction that reaches a block with a wrong nonce anyway (a replay forwarded
@@ -89,6 +90,7 @@ export function createEthBackend(group: (groupId: number) => EthGroupParts | und
       try {
         tx = await decodeEthTransaction(raw, {
           chainId: ethChainIdOf(parts.backend.chainId, groupId),
+          suite: parts.suite,
         })
       } catch (err) {
         return { ok: false, message: err instanceof Error ? err.message : String(err) }
@@ -104,7 +106,8 @@ export function createEthBackend(group: (groupId: number) => EthGroupParts | und
           message: `nonce too high: ${tx.nonce}, the account's next nonce is ${next} (no gaps; at most ${ETH_PENDING_PER_ACCOUNT_MAX} pending)`,
         }
       }
-      const result = await parts.backend.submit(raw)
+      // Decoded and recovered once, here: the pool takes the envelope and sender as they are.
+      const result = await parts.backend.submit({ raw, ethRecovered: { eth: tx.decoded, sender: tx.sender } })
       if (result.ok) return { ok: true, hash: result.hash }
       const reason =
         result.reason === 'NONCE_IN_POOL' ? 'already known (same sender and nonce pending)' : result.reason

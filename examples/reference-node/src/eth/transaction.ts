@@ -1,7 +1,8 @@
 /**
  * Ethereum signed transactions for `eth_sendRawTransaction` (reference/interop.md §4): strict
  * decoding of legacy (pre-EIP-155 and EIP-155), EIP-2930 (`0x01`) and EIP-1559 (`0x02`)
- * transactions, sender recovery and the chain-id check at admission.
+ * transactions by @consortia/protocol's decoder, sender recovery with the chain's crypto suite
+ * and the chain-id check at admission, done once: the pool reuses the result.
  *
  * Replay protection across chains: the signed chain id must equal the group's (EIP-155 `v`, or
  * the typed `chainId` field); pre-EIP-155 legacy transactions carry no chain id and are refused
@@ -10,24 +11,22 @@
  * checks each sender's account nonce (`@consortia/protocol`, `@consortia/parallel-executor`).
  */
 
-import type { Address, Bytes, Hash32 } from '@consortia/interface'
+import { createCryptoSuite } from '@consortia/crypto'
+import type { Address, Bytes, CryptoSuite, Hash32 } from '@consortia/interface'
 import { ChainError } from '@consortia/interface'
 import {
-  type Hex,
-  keccak256,
-  parseTransaction,
-  recoverTransactionAddress,
-  type TransactionSerialized,
-} from 'viem'
+  type DecodedEthTransaction,
+  decodeEthTransaction as decodeEthEnvelope,
+  ethSignatureBytes,
+  isProtocolError,
+  recoverEthSender,
+} from '@consortia/protocol'
 
 /** Largest raw Ethereum transaction accepted (the same bound as FISCO transactions). */
 export const ETH_TX_BYTES_MAX = 1024 * 1024
 
 /** Most transactions one account may have pending (nonces ahead of its next committed nonce). */
 export const ETH_PENDING_PER_ACCOUNT_MAX = 64
-
-/** Half the secp256k1 group order: EIP-2 requires s ≤ n/2. */
-const SECP256K1_HALF_N = 0x7fffffffffffffffffffffffffffffff5d576e7357a4501ddfe92f46681b20a0n
 
 /** Why an Ethereum transaction was refused. */
 export type EthTxErrorType =
@@ -63,20 +62,46 @@ export interface EthTransaction {
   readonly hash: Hash32
   readonly sender: Address
   readonly raw: Bytes
+  /**
+   * The protocol decoder's envelope (`decodeEthTransaction` of @consortia/protocol) that
+   * `sender` was recovered from: the tx pool admits it with `{ raw, eth: decoded, sender }`
+   * without decoding or recovering again.
+   */
+  readonly decoded: DecodedEthTransaction
 }
 
-const hexOf = (b: Bytes): Hex => `0x${Buffer.from(b).toString('hex')}`
-const bytesOf = (h: string): Uint8Array => Uint8Array.from(Buffer.from(h.replace(/^0x/, ''), 'hex'))
+/** Options of {@link decodeEthTransaction}. */
+export interface EthDecodeOptions {
+  /** The group's Ethereum chain id (`ethChainIdOf(chainId, groupId)`). */
+  readonly chainId: bigint
+  /** Admit pre-EIP-155 legacy transactions (no chain id); default false. */
+  readonly allowUnprotected?: boolean
+  /** Size bound (default {@link ETH_TX_BYTES_MAX}). */
+  readonly maxBytes?: number
+  /**
+   * The chain's crypto suite (must be `ecdsa`: secp256k1 + Keccak-256); its `recover` is the
+   * native libsecp256k1 one when that loads. Default: a shared `createCryptoSuite('ecdsa')`.
+   */
+  readonly suite?: CryptoSuite
+}
+
+let defaultSuite: CryptoSuite | undefined
+const ecdsaSuite = (): CryptoSuite => {
+  defaultSuite ??= createCryptoSuite('ecdsa')
+  return defaultSuite
+}
+
+const reasonOf = (err: unknown): string =>
+  isProtocolError(err) ? `${err.type.code}: ${err.message}` : err instanceof Error ? err.message : String(err)
 
 /**
- * Decodes and checks an Ethereum signed transaction: size, strict decoding, supported type,
- * chain id, EIP-2 low s, sender recovery. Nonces are checked separately (`createEthBackend`)
- * because they depend on chain state.
+ * Decodes and checks an Ethereum signed transaction through the protocol package's strict
+ * decoder and the chain's crypto suite, once: size, strict decoding, supported type, EIP-2 low
+ * s, chain id, sender recovery. Nonces are checked separately (`createEthBackend`) because they
+ * depend on chain state. The result carries the decoded envelope and recovered sender, which
+ * the pool takes as they are (`TxInput` `{ raw, eth, sender }`).
  */
-export async function decodeEthTransaction(
-  raw: Bytes,
-  options: { chainId: bigint; allowUnprotected?: boolean; maxBytes?: number },
-): Promise<EthTransaction> {
+export async function decodeEthTransaction(raw: Bytes, options: EthDecodeOptions): Promise<EthTransaction> {
   const maxBytes = options.maxBytes ?? ETH_TX_BYTES_MAX
   if (raw.length > maxBytes) {
     throw ethError(
@@ -84,93 +109,69 @@ export async function decodeEthTransaction(
       `transaction of ${raw.length} bytes is over ${maxBytes}`,
     )
   }
-  const serialized = hexOf(raw) as TransactionSerialized
-  let parsed: ReturnType<typeof parseTransaction>
+  const suite = options.suite ?? ecdsaSuite()
+  if (suite.name !== 'ecdsa') {
+    const reason = `the ${suite.name} suite cannot check Ethereum (secp256k1) signatures`
+    throw ethError({ code: 'ETH_TX_BAD_SIGNATURE', reason }, `invalid signature: ${reason}`)
+  }
+  let decoded: DecodedEthTransaction
   try {
-    parsed = parseTransaction(serialized)
+    decoded = decodeEthEnvelope(raw, { maxBytes })
   } catch (err) {
-    throw ethError(
-      { code: 'ETH_TX_MALFORMED', reason: (err as Error).message.split('\n')[0]! },
-      `malformed Ethereum transaction: ${(err as Error).message.split('\n')[0]}`,
-      err,
-    )
+    if (!isProtocolError(err)) throw err
+    // e.g. "Ethereum transaction type 0x03 is not supported (0x01, 0x02 and legacy are)".
+    const message =
+      err.type.code === 'TX_ETH_UNSUPPORTED_TYPE'
+        ? err.message
+        : `malformed Ethereum transaction: ${err.message}`
+    throw ethError({ code: 'ETH_TX_MALFORMED', reason: reasonOf(err) }, message, err)
   }
-  const kind = parsed.type
-  if (kind !== 'legacy' && kind !== 'eip2930' && kind !== 'eip1559') {
-    throw ethError(
-      { code: 'ETH_TX_MALFORMED', reason: `unsupported transaction type ${String(kind)}` },
-      `unsupported Ethereum transaction type ${String(kind)}`,
-    )
-  }
-  if (parsed.r === undefined || parsed.s === undefined) {
-    throw ethError(
-      { code: 'ETH_TX_BAD_SIGNATURE', reason: 'unsigned transaction' },
-      'the transaction is not signed',
-    )
-  }
-  const r = BigInt(parsed.r)
-  const s = BigInt(parsed.s)
-  if (r === 0n || s === 0n || s > SECP256K1_HALF_N) {
+  const { info } = decoded
+  try {
+    ethSignatureBytes(decoded)
+  } catch (err) {
     throw ethError(
       { code: 'ETH_TX_BAD_SIGNATURE', reason: 'r or s out of range (EIP-2 low s)' },
       'invalid signature: r or s out of range (EIP-2 requires s ≤ n/2)',
+      err,
     )
   }
-  let type: EthTransaction['type'] = kind
-  let chainId: bigint | undefined
-  if (kind === 'legacy') {
-    const v = parsed.v ?? 0n
-    if (v === 27n || v === 28n) {
-      if (options.allowUnprotected !== true) {
-        throw ethError(
-          { code: 'ETH_TX_UNPROTECTED' },
-          'pre-EIP-155 transaction without chain id refused (replay protection); sign with EIP-155',
-        )
-      }
-      type = 'legacy'
-    } else {
-      type = 'eip155'
-      chainId = BigInt(parsed.chainId ?? -1)
-    }
-  } else {
-    if (parsed.chainId === undefined) {
-      throw ethError(
-        { code: 'ETH_TX_MALFORMED', reason: 'typed transaction without chainId' },
-        'malformed Ethereum transaction: no chainId',
-      )
-    }
-    chainId = BigInt(parsed.chainId)
+  if (info.type === 'legacy' && options.allowUnprotected !== true) {
+    throw ethError(
+      { code: 'ETH_TX_UNPROTECTED' },
+      'pre-EIP-155 transaction without chain id refused (replay protection); sign with EIP-155',
+    )
   }
+  const chainId = info.chainId
   if (chainId !== undefined && chainId !== options.chainId) {
     throw ethError(
       { code: 'ETH_TX_WRONG_CHAIN', expected: options.chainId.toString(), got: chainId.toString() },
       `transaction signed for chain ${chainId}, this chain is ${options.chainId}`,
     )
   }
-  let sender: Hex
+  let sender: Address
   try {
-    sender = await recoverTransactionAddress({ serializedTransaction: serialized as never })
+    sender = recoverEthSender(decoded, suite)
   } catch (err) {
     throw ethError(
-      { code: 'ETH_TX_BAD_SIGNATURE', reason: (err as Error).message.split('\n')[0]! },
+      { code: 'ETH_TX_BAD_SIGNATURE', reason: reasonOf(err) },
       'invalid signature: no public key recovers',
       err,
     )
   }
-  const gasPrice = 'gasPrice' in parsed && parsed.gasPrice !== undefined ? parsed.gasPrice : undefined
   return {
-    type,
+    type: info.type,
     chainId,
-    nonce: BigInt(parsed.nonce ?? 0),
-    to: parsed.to === undefined || parsed.to === null ? null : bytesOf(parsed.to),
-    value: parsed.value ?? 0n,
-    data: bytesOf(parsed.data ?? '0x'),
-    gas: parsed.gas ?? 0n,
-    maxFeePerGas: gasPrice ?? ('maxFeePerGas' in parsed ? (parsed.maxFeePerGas ?? 0n) : 0n),
-    maxPriorityFeePerGas:
-      'maxPriorityFeePerGas' in parsed ? (parsed.maxPriorityFeePerGas ?? 0n) : (gasPrice ?? 0n),
-    hash: bytesOf(keccak256(serialized)),
-    sender: bytesOf(sender),
+    nonce: info.nonce,
+    to: decoded.to,
+    value: decoded.value,
+    data: decoded.data,
+    gas: decoded.gas,
+    maxFeePerGas: info.maxFeePerGas,
+    maxPriorityFeePerGas: info.maxPriorityFeePerGas,
+    hash: suite.hash(raw),
+    sender,
     raw,
+    decoded,
   }
 }

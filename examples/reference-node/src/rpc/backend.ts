@@ -35,6 +35,7 @@ import {
   type StoredBlock,
   SUBMIT_BATCH_MAX,
   sortNodeIds,
+  type TxInput,
   type TxPool,
 } from '@consortia/group-ledger'
 import type {
@@ -237,8 +238,11 @@ export interface GroupBackend {
     readonly to: Address | null
     readonly data: Bytes
   }): Promise<CallResult>
-  /** Admission through the pool; the FISCO status code when refused. */
-  submit(raw: Bytes): Promise<SubmitResult>
+  /**
+   * Admission through the pool; the FISCO status code when refused. Raw bytes, or (the eth RPC)
+   * an Ethereum envelope already decoded and recovered (`TxInput` of @consortia/group-ledger).
+   */
+  submit(input: TxInput): Promise<SubmitResult>
   onBlock(listener: BlockListener): () => void
   onReceipt(listener: ReceiptListener): () => void
   onDropped(listener: DropListener): () => void
@@ -457,12 +461,12 @@ export function createGroupBackend(parts: GroupParts): GroupBackend {
 
   // Admission in batches: requests arriving in one turn of the event loop go to the pool as one
   // `submitMany` (one signature batch, one journal write), in arrival order.
-  const submitQueue: { raw: Bytes; resolve: (r: SubmitResult) => void }[] = []
+  const submitQueue: { input: TxInput; resolve: (r: SubmitResult) => void }[] = []
   const flushSubmits = () => {
     const batch = submitQueue.splice(0, SUBMIT_BATCH_MAX)
     if (submitQueue.length > 0) setImmediate(flushSubmits)
     if (batch.length === 0) return
-    pool.submitMany(batch.map((b) => b.raw)).then(
+    pool.submitMany(batch.map((b) => b.input)).then(
       (results) =>
         batch.forEach((b, i) => {
           const result = results[i]!
@@ -624,7 +628,7 @@ export function createGroupBackend(parts: GroupParts): GroupBackend {
           gasUsed: receipt?.gasUsed ?? 0n,
         }
       }),
-    submit(raw) {
+    submit(input) {
       if (submitQueue.length >= SUBMIT_QUEUE_MAX) {
         return Promise.resolve({
           ok: false as const,
@@ -634,7 +638,7 @@ export function createGroupBackend(parts: GroupParts): GroupBackend {
         })
       }
       return new Promise<SubmitResult>((resolve) => {
-        submitQueue.push({ raw, resolve })
+        submitQueue.push({ input, resolve })
         if (submitQueue.length === 1) setImmediate(flushSubmits)
       })
     },

@@ -48,7 +48,7 @@ const info = (name: string) => SYSTEM_TABLES.get(name)!
  * Most decoded blocks the store keeps by hash. Reading a block decodes it and recovers every
  * sender; under load the same recent blocks are read again and again (a receipt lookup reads
  * its whole block, peers catching up ask for the same blocks, RPC clients poll them), so the
- * last few read are kept. Committed blocks never change, so an entry never goes stale.
+ * last few read or committed are kept (a committed block goes in as executed, senders known). Committed blocks never change, so an entry never goes stale.
  */
 export const DECODED_BLOCK_CACHE_MAX = 16
 
@@ -187,6 +187,11 @@ export async function openBlockStore(init: BlockStoreInit): Promise<BlockStore> 
   let head: ChainHead = { number: height, hash: stored.hash, header: stored.block.header }
   /** Decoded blocks by hash hex, least recently used first (`DECODED_BLOCK_CACHE_MAX`). */
   const decoded = new Map<string, StoredBlock>()
+  const cacheDecoded = (key: string, block: StoredBlock) => {
+    decoded.delete(key)
+    decoded.set(key, block)
+    if (decoded.size > DECODED_BLOCK_CACHE_MAX) decoded.delete(decoded.keys().next().value as string)
+  }
 
   const store: BlockStore = {
     get head() {
@@ -207,8 +212,7 @@ export async function openBlockStore(init: BlockStoreInit): Promise<BlockStore> 
       }
       const stored = await readBlock(driver, suite, key)
       if (stored === undefined) return undefined
-      decoded.set(key, stored)
-      if (decoded.size > DECODED_BLOCK_CACHE_MAX) decoded.delete(decoded.keys().next().value as string)
+      cacheDecoded(key, stored)
       return stored
     },
     async blockByNumber(number) {
@@ -292,6 +296,14 @@ export async function openBlockStore(init: BlockStoreInit): Promise<BlockStore> 
       failpoints?.hit('after-state-write-before-index')
       await factory.commit()
       head = { number: header.number, hash: entry.hash, header }
+      // The block as a read would decode it (senders already recovered): RPC clients and peers
+      // read recent blocks, which would otherwise decode and recover every sender again.
+      cacheDecoded(hexOf(entry.hash), {
+        block: entry.block,
+        hash: entry.hash,
+        receipts: entry.receipts,
+        view: entry.view,
+      })
       logger.debug('block committed', { number: header.number, txs: entry.block.transactions.length })
     },
   }

@@ -73,6 +73,14 @@ export interface DriverEngine<B, S> {
    * block makes the next sealer lead at once). When false the leader waits for transactions.
    */
   readonly proposeEmptyBlocks: boolean
+  /**
+   * True when a `Ready.persist` that sends no message may be written without fsync: every
+   * message that depends on persisted state leaves in the same `Ready` as that state, so the
+   * next synced write (LevelDB keeps writes in order) makes it durable before anything leaves
+   * (PBFT: a new height or view; its votes set the state with their message). Default false:
+   * every persist is synced (Raft counts its own persisted log entries).
+   */
+  readonly lazySilentPersist?: boolean
   /** Merge an incremental `Ready.persist` into what is stored (Raft); default: replace. */
   mergePersist?(stored: S | undefined, update: S): S
 }
@@ -88,6 +96,12 @@ export type EngineFactory<B, S> = (
 
 /** Default tick length in clock milliseconds. */
 export const TICK_MS_DEFAULT = 100
+/**
+ * Default wait of a leader with an empty pool before it proposes an empty block (which only
+ * rotates the leader): FISCO BCOS 2.x `emptyBlockGenTime`, 1 s. A transaction arriving meanwhile
+ * is proposed at the next tick.
+ */
+export const EMPTY_BLOCK_MS_DEFAULT = 1000
 /** Most events (peer messages, ticks) queued for the host loop; more are dropped and counted. */
 export const DRIVER_EVENT_QUEUE_MAX = 8192
 /** Most executed but uncommitted blocks kept (competing proposals at one height); the oldest is discarded. */
@@ -119,6 +133,11 @@ export interface ConsensusDriverInit<B, S> {
   readonly consensusStore: KvStore
   readonly clock: Clock
   readonly tickMs?: number
+  /**
+   * How long a leader with an empty pool waits before proposing an empty block, when the engine
+   * proposes them (default `EMPTY_BLOCK_MS_DEFAULT`; checked on ticks; 0: at the next tick).
+   */
+  readonly emptyBlockMs?: number
   /** blockLimit window for proposal checks (default 1000). */
   readonly blockLimitMax?: number
   /** Called after each block commits (after the pool saw it). Exceptions are logged. */
@@ -206,6 +225,30 @@ export interface ConsensusDriver {
   close(): Promise<void>
 }
 
+/** Milliseconds spent at one height, from the previous commit (debug log 'block timeline'). */
+interface Timeline {
+  startMs: number
+  proposeAtMs: number | undefined
+  verifyAtMs: number | undefined
+  executeMs: number
+  persistMs: number
+  persists: number
+  messages: number
+  /** Transactions of a verified proposal this node's pool did not hold (sender recovered). */
+  recovered: number
+}
+
+const newTimeline = (startMs: number): Timeline => ({
+  startMs,
+  proposeAtMs: undefined,
+  verifyAtMs: undefined,
+  executeMs: 0,
+  persistMs: 0,
+  persists: 0,
+  messages: 0,
+  recovered: 0,
+})
+
 interface Executed {
   readonly factory: TableFactory
   readonly header: BlockHeader
@@ -292,6 +335,9 @@ export async function createConsensusDriver<B, S>(init: ConsensusDriverInit<B, S
   if (!Number.isSafeInteger(init.groupId) || init.groupId < 1 || init.groupId > 32767) {
     throw ledgerInvalidInput('groupId', 'an integer in 1..32767', String(init.groupId))
   }
+  const emptyBlockMs = init.emptyBlockMs ?? EMPTY_BLOCK_MS_DEFAULT
+  if (!Number.isSafeInteger(emptyBlockMs) || emptyBlockMs < 0)
+    throw ledgerInvalidInput('emptyBlockMs', 'an integer >= 0', String(emptyBlockMs))
   const moduleId = init.moduleId ?? ModuleId.PBFT
   const chainId = init.chainId ?? 1n
   const blockLimitMax = init.blockLimitMax ?? BLOCK_LIMIT_MAX_DEFAULT
@@ -349,7 +395,14 @@ export async function createConsensusDriver<B, S>(init: ConsensusDriverInit<B, S
   }
   const executed = new Map<string, Executed>()
   let lastProposal: { number: number; hashes: Hash32[] } | undefined
+  // Where the time of the current height goes (debug log 'block timeline' at each commit).
+  let timeline = newTimeline(clock.nowMs())
   let leaderWaiting = false
+  let leaderWaitingSinceMs = 0
+  const waitForTransactions = () => {
+    if (!leaderWaiting) leaderWaitingSinceMs = clock.nowMs()
+    leaderWaiting = true
+  }
   let closed = false
   let failure: unknown
   const events: (() => Promise<void> | void)[] = []
@@ -521,7 +574,9 @@ export async function createConsensusDriver<B, S>(init: ConsensusDriverInit<B, S
       // was done twice per transaction on every verifying node).
       txs = payload.transactions.map((raw) => {
         const pooled = pool.get(suite.hash(raw))
-        return pooled !== undefined && equal(pooled.raw, raw) ? pooled : createBlockTransaction(raw, suite)
+        if (pooled !== undefined && equal(pooled.raw, raw)) return pooled
+        timeline.recovered++
+        return createBlockTransaction(raw, suite)
       })
     } catch (err) {
       return reject(`undecodable: ${String(err)}`)
@@ -539,7 +594,10 @@ export async function createConsensusDriver<B, S>(init: ConsensusDriverInit<B, S
     if (header.timestamp < head.header.timestamp) return reject('timestamp before parent')
     const problem = await checkTransactions(txs, b.number)
     if (problem !== undefined) return reject(problem)
+    const executeStart = clock.nowMs()
+    timeline.verifyAtMs ??= executeStart - timeline.startMs
     const result = await execute(b.number, header.timestamp, header.sealer, txs, header.extraData)
+    timeline.executeMs += clock.nowMs() - executeStart
     if (!equal(result.hash, b.hash)) {
       result.factory.discard()
       return reject('execution result differs')
@@ -555,11 +613,13 @@ export async function createConsensusDriver<B, S>(init: ConsensusDriverInit<B, S
     if (lastProposal?.number === number) pool.unmarkSealed(lastProposal.hashes)
     const txs = pool.fetchForSealing({ txCountMax: config.txCountLimit })
     if (txs.length === 0 && !wired.proposeEmptyBlocks) {
-      leaderWaiting = true
+      waitForTransactions()
       return
     }
     const timestamp = Math.max(clock.nowMs(), store.head.header.timestamp)
+    timeline.proposeAtMs = timestamp - timeline.startMs
     const result = await execute(number, timestamp, selfIndex, txs, [])
+    timeline.executeMs += clock.nowMs() - timestamp
     remember(result)
     lastProposal = { number, hashes: txs.map((t) => t.hash) }
     // `ConsensusEngine.propose` returns void; PBFT returns false when it no longer wants a block.
@@ -587,11 +647,26 @@ export async function createConsensusDriver<B, S>(init: ConsensusDriverInit<B, S
     for (const other of executed.values()) other.factory.discard()
     executed.clear()
     const block = { header: e.header, transactions: e.transactions, signatureList: c.certificate }
+    const storeStart = clock.nowMs()
     await store.commitBlock(e.factory, { block, hash: e.hash, receipts: e.receipts, view: c.view })
     failpoints?.hit('after-commit-before-pool')
     stats.committed++
     lastProposal = undefined
+    const poolStart = clock.nowMs()
     await pool.onBlockCommitted({ header: e.header, transactions: e.transactions })
+    const done = clock.nowMs()
+    logger.debug('block timeline', {
+      number,
+      txs: e.transactions.length,
+      view: c.view,
+      poolSize: pool.size,
+      ...timeline,
+      decidedAtMs: storeStart - timeline.startMs,
+      storeMs: poolStart - storeStart,
+      poolMs: done - poolStart,
+      totalMs: done - timeline.startMs,
+    })
+    timeline = newTimeline(done)
     const next = await readChainConfig(amdb.driver, number + 1)
     const changed =
       next.sealerList.length !== config.sealerList.length ||
@@ -744,14 +819,18 @@ export async function createConsensusDriver<B, S>(init: ConsensusDriverInit<B, S
       //    persisted state is never ahead of the stored head + 1.
       if (rd.persist !== undefined) {
         failpoints?.hit('before-consensus-persist')
+        const persistStart = clock.nowMs()
         storedState =
           wired.mergePersist !== undefined ? wired.mergePersist(storedState, rd.persist) : rd.persist
+        // Durable (fsync) when messages leave with it; otherwise, for engines that allow it
+        // (`lazySilentPersist`: a new PBFT height), an ordinary write that the next synced one
+        // makes durable before any vote leaves.
         await init.consensusStore.batch(
           [{ type: 'put', key: stateKey, value: encodeConsensusJSON(storedState) }],
-          {
-            sync: true,
-          },
+          { sync: rd.messages.length > 0 || wired.lazySilentPersist !== true },
         )
+        timeline.persistMs += clock.nowMs() - persistStart
+        timeline.persists++
         failpoints?.hit('after-consensus-persist')
       }
       // 2. send
@@ -767,13 +846,13 @@ export async function createConsensusDriver<B, S>(init: ConsensusDriverInit<B, S
         const body = wired.verdict(b, valid)
         if (body !== undefined) engine.step({ from: selfIndex ?? -1, body })
       }
-      // 5. seal; with an empty pool wait for the next tick
+      // 5. seal; with an empty pool wait for a transaction (checked each tick) or `emptyBlockMs`
       if (rd.shouldPropose) {
         if (pool.size > 0) {
           leaderWaiting = false
           await propose()
         } else {
-          leaderWaiting = true
+          waitForTransactions()
         }
       }
     }
@@ -784,6 +863,7 @@ export async function createConsensusDriver<B, S>(init: ConsensusDriverInit<B, S
       stats.droppedMalformed++
       return
     }
+    timeline.messages++
     enqueue(() => {
       const index = indexOf(from)
       if (index < 0) {
@@ -810,7 +890,10 @@ export async function createConsensusDriver<B, S>(init: ConsensusDriverInit<B, S
     const queued = enqueue(async () => {
       tickQueued = false
       engine.tick()
-      if (leaderWaiting && (wired.proposeEmptyBlocks || pool.size > 0)) {
+      if (
+        leaderWaiting &&
+        (pool.size > 0 || (wired.proposeEmptyBlocks && clock.nowMs() - leaderWaitingSinceMs >= emptyBlockMs))
+      ) {
         leaderWaiting = false
         await propose()
       }

@@ -59,6 +59,8 @@ export function pbftEngineFactory(
     return {
       engine,
       proposeEmptyBlocks: true,
+      // Sign and Commit set the persisted vote in the same Ready as their message.
+      lazySilentPersist: true,
       verdict: (block, valid) => ({ type: 'verdict', height: block.number, hash: block.hash, valid }),
       setSealers: (height, sealerList, selfIndex) =>
         engine.setSealers(height, { sealerCount: sealerList.length, selfIndex }),

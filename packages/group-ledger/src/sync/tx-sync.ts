@@ -240,8 +240,9 @@ export async function createTxSync(init: TxSyncInit): Promise<TxSync> {
         const fresh: Bytes[] = []
         const hexes: string[] = []
         for (const raw of raws) {
-          const hex = hexOf(txHash(raw, suite.hash))
-          if (seen.has(hex) || fromPeer.has(hex) || pool.has(txHash(raw, suite.hash))) {
+          const hash = txHash(raw, suite.hash)
+          const hex = hexOf(hash)
+          if (seen.has(hex) || fromPeer.has(hex) || pool.has(hash)) {
             stats.txsKnown++
             continue
           }

@@ -33,6 +33,17 @@ export interface TxJournalInit {
   readonly sync?: boolean
 }
 
+/** A write waiting for its turn: one append, or one chunk of a remove. */
+interface QueuedWrite {
+  readonly operation: 'append' | 'remove'
+  /** Records of the whole call (error metadata). */
+  readonly count: number
+  readonly ops: readonly KvBatchOp[]
+  readonly sync: boolean
+  readonly resolve: () => void
+  readonly reject: (err: unknown) => void
+}
+
 /**
  * An append-only journal of accepted, not yet committed transactions over any `KvStore`
  * (LevelDB through `@consortia/kv-level` on a node, the testkit memory store in tests).
@@ -41,14 +52,18 @@ export interface TxJournalInit {
  * what makes "no transaction is lost once accepted" hold across a crash.
  *
  * Writes are serialized in call order, so a removal issued after an append is never
- * overtaken by it. Records are keyed `prefix ‖ seq (u64 big-endian)`, so iteration order is
- * arrival order.
+ * overtaken by it. Group commit: the writes issued while one is in flight go to the store
+ * together as one batch (ops in call order, at most `JOURNAL_BATCH_OPS_MAX`), durable when any
+ * of them asked for it, so concurrent admissions share one fsync instead of queueing one each.
+ * Records are keyed `prefix ‖ seq (u64 big-endian)`, so iteration order is arrival order.
  */
 export class TxJournal {
   readonly #store: KvStore
   readonly #prefix: Bytes
   readonly #sync: boolean
+  readonly #queue: QueuedWrite[] = []
   #tail: Promise<void> = Promise.resolve()
+  #writing = false
 
   constructor(store: KvStore, init: TxJournalInit = {}) {
     if (store === null || typeof store !== 'object' || typeof store.batch !== 'function') {
@@ -82,20 +97,20 @@ export class TxJournal {
       key: this.keyOf(r.seq),
       value: encodeRecord(r),
     }))
-    return this.#enqueue('append', ops.length, () =>
-      ops.length === 0 ? Promise.resolve() : this.#store.batch(ops, { sync: this.#sync }),
-    )
+    if (ops.length === 0) return this.#enqueue('append', 0, [], false)
+    return this.#enqueue('append', ops.length, ops, this.#sync)
   }
 
   /** Deletes the records `seqs` (in batches of `JOURNAL_BATCH_OPS_MAX`; deleting is idempotent). */
   remove(seqs: readonly number[]): Promise<void> {
     const keys = seqs.map((seq) => this.keyOf(seq))
-    return this.#enqueue('remove', keys.length, async () => {
-      for (let i = 0; i < keys.length; i += JOURNAL_BATCH_OPS_MAX) {
-        const ops: KvBatchOp[] = keys.slice(i, i + JOURNAL_BATCH_OPS_MAX).map((key) => ({ type: 'del', key }))
-        await this.#store.batch(ops)
-      }
-    })
+    if (keys.length === 0) return this.#enqueue('remove', 0, [], false)
+    const chunks: Promise<void>[] = []
+    for (let i = 0; i < keys.length; i += JOURNAL_BATCH_OPS_MAX) {
+      const ops: KvBatchOp[] = keys.slice(i, i + JOURNAL_BATCH_OPS_MAX).map((key) => ({ type: 'del', key }))
+      chunks.push(this.#enqueue('remove', keys.length, ops, false))
+    }
+    return Promise.all(chunks).then(() => undefined)
   }
 
   /** Every record, in arrival order. Throws TXPOOL_JOURNAL_CORRUPT on a record that does not parse. */
@@ -124,16 +139,52 @@ export class TxJournal {
     await this.#tail
   }
 
-  #enqueue(operation: 'append' | 'remove', count: number, op: () => Promise<void>): Promise<void> {
-    const run = this.#tail.then(op).catch((err: unknown) => {
-      throw txPoolError(
-        { code: 'TXPOOL_JOURNAL_FAILED', operation, count },
-        `transaction journal ${operation} of ${count} records failed`,
-        err,
-      )
+  #enqueue(
+    operation: 'append' | 'remove',
+    count: number,
+    ops: readonly KvBatchOp[],
+    sync: boolean,
+  ): Promise<void> {
+    const done = new Promise<void>((resolve, reject) => {
+      this.#queue.push({ operation, count, ops, sync, resolve, reject })
     })
-    this.#tail = run.catch(() => {})
-    return run
+    if (!this.#writing) {
+      this.#writing = true
+      this.#tail = this.#drain()
+    }
+    return done
+  }
+
+  /** Writes the queue, one group (one batch) at a time, until it is empty. Never rejects. */
+  async #drain(): Promise<void> {
+    while (this.#queue.length > 0) {
+      const group: QueuedWrite[] = []
+      const ops: KvBatchOp[] = []
+      let sync = false
+      while (this.#queue.length > 0) {
+        const next = this.#queue[0]!
+        if (group.length > 0 && ops.length + next.ops.length > JOURNAL_BATCH_OPS_MAX) break
+        this.#queue.shift()
+        group.push(next)
+        for (const op of next.ops) ops.push(op)
+        sync ||= next.sync
+      }
+      try {
+        if (ops.length > 0) await this.#store.batch(ops, { sync })
+        for (const w of group) w.resolve()
+      } catch (err) {
+        for (const w of group) {
+          w.reject(
+            txPoolError(
+              { code: 'TXPOOL_JOURNAL_FAILED', operation: w.operation, count: w.count },
+              `transaction journal ${w.operation} of ${w.count} records failed`,
+              err,
+            ),
+          )
+        }
+      }
+    }
+    this.#writing = false
   }
 }
 

@@ -36,6 +36,7 @@ import {
   DROP_STATUS,
   type DropReason,
   REJECT_STATUS,
+  type RecoveredEthTxInput,
   type RejectReason,
   type ReplaySummary,
   type SealingLimits,
@@ -486,8 +487,13 @@ export async function createTxPool(init: TxPoolInit, components: TxPoolComponent
         continue
       }
       c.raw = raw
+      const recovered = (input as Partial<RecoveredEthTxInput>).ethRecovered
       try {
-        if (isEthTransactionRaw(raw)) c.eth = decodeEthTransaction(raw, { maxBytes: cfg.txBytesMax })
+        if (recovered !== undefined) {
+          // Decoded and recovered by the caller (the node's eth admission): no second pass.
+          c.eth = recovered.eth
+          c.sender = recovered.sender
+        } else if (isEthTransactionRaw(raw)) c.eth = decodeEthTransaction(raw, { maxBytes: cfg.txBytesMax })
         else c.tx = decodeTransaction(raw, { maxBytes: cfg.txBytesMax })
       } catch (err) {
         if (!isProtocolError(err)) throw err
@@ -614,6 +620,11 @@ export async function createTxPool(init: TxPoolInit, components: TxPoolComponent
       if (c.eth !== undefined) {
         if (suite.name !== 'ecdsa') {
           reject(c, 'BAD_SIGNATURE', `Ethereum transaction on a chain using the ${suite.name} suite`)
+          continue
+        }
+        if (c.sender !== undefined) {
+          c.senderHex = hexOf(c.sender)
+          c.tx = ethTransactionOf(c.eth, c.sender, suite.hash)
           continue
         }
         try {
@@ -943,7 +954,9 @@ export async function createTxPool(init: TxPoolInit, components: TxPoolComponent
       dropped += expired.length
       seqs.push(...expired)
       scheduleExpiry()
-      await journalRemove(seqs)
+      // In the background: the commit path must not wait behind the journal's queued (fsynced)
+      // appends. A record left by a crash is harmless: replay drops it (ALREADY_IN_CHAIN).
+      journalRemoveInBackground(seqs)
       return { blockNumber: number, committed, dropped }
     },
     async drop(hash, status) {

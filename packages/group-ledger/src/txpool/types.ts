@@ -8,6 +8,7 @@ import type {
   TxStatusCode,
 } from '@consortia/interface'
 import { TxStatus } from '@consortia/interface'
+import type { DecodedEthTransaction } from '@consortia/protocol'
 
 /**
  * Why the pool refused a transaction. Each reason maps to one FISCO 2.x status code
@@ -101,7 +102,18 @@ export type AdmitResult =
     }
 
 /** What `submit` accepts: raw signed bytes, or anything carrying them (a decoded tx from a peer). Only `raw` is trusted. */
-export type TxInput = Bytes | { readonly raw: Bytes }
+export type TxInput = Bytes | { readonly raw: Bytes } | RecoveredEthTxInput
+
+/**
+ * An Ethereum envelope the caller already decoded (`decodeEthTransaction` of
+ * @consortia/protocol, from these `raw` bytes) and whose sender it recovered with the chain's
+ * ECDSA suite (`recoverEthSender`): the pool skips both and runs every other check. Only for
+ * the node's own admission code (its eth RPC); bytes from peers go in as `raw`.
+ */
+export interface RecoveredEthTxInput {
+  readonly raw: Bytes
+  readonly ethRecovered: { readonly eth: DecodedEthTransaction; readonly sender: Address }
+}
 
 /** What a submitter can learn about a transaction the pool has seen. */
 export type TxOutcome =
