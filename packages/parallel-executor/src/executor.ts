@@ -570,38 +570,26 @@ export function createSerialExecutor(
       host.topLevelFailure = undefined
       host.permissionDenial = undefined
       tables.checkpoint()
-      // One object shape for both cases (no conditional spread: it makes a dictionary object).
-      const ctx: PrecompiledCallContext =
-        permission === undefined
-          ? {
-              origin: signed.sender,
-              sender: signed.sender,
-              address: to,
-              blockNumber: context.number,
-              isStatic: false,
-              tables,
-              state,
-              crypto,
-              sm,
-              objects,
-              gas: new PrecompiledGasMeter(),
-              logger: log,
-            }
-          : {
-              origin: signed.sender,
-              sender: signed.sender,
-              address: to,
-              blockNumber: context.number,
-              isStatic: false,
-              tables: new GuardedTables(tables, permission, topLevelCaller(signed.sender), onDenied),
-              permission,
-              state,
-              crypto,
-              sm,
-              objects,
-              gas: new PrecompiledGasMeter(),
-              logger: log,
-            }
+      // One object literal for both cases (a conditional spread would make a dictionary object);
+      // `permission` is undefined when permissions are off.
+      const ctx: PrecompiledCallContext = {
+        origin: signed.sender,
+        sender: signed.sender,
+        address: to,
+        blockNumber: context.number,
+        isStatic: false,
+        tables:
+          permission === undefined
+            ? tables
+            : new GuardedTables(tables, permission, topLevelCaller(signed.sender), onDenied),
+        permission,
+        state,
+        crypto,
+        sm,
+        objects,
+        gas: new PrecompiledGasMeter(),
+        logger: log,
+      }
       let outcome: PrecompiledOutcome
       try {
         outcome = await runPrecompiled(contract, signed.tx.data, ctx, gasLimit)
