@@ -11,6 +11,7 @@ import { join } from 'node:path'
 import { parseArgs } from 'node:util'
 import type { Bytes, KvStore } from '@consortia/interface'
 import { createEncryptedKvStore, createLevelKvStore } from '../src/index.js'
+import { countScanReads } from '../test/support/counting-store.js'
 
 const { values } = parseArgs({
   options: {
@@ -24,31 +25,6 @@ const pageSize = Number(values.page)
 const rounds = Number(values.rounds)
 const dataKey = new Uint8Array(32).fill(0x5a)
 const enc = (s: string) => new TextEncoder().encode(s)
-
-/** Counts the entries the inner store's scans hand out. */
-function counting(inner: KvStore): { store: KvStore; reads: () => number } {
-  let reads = 0
-  return {
-    reads: () => reads,
-    store: {
-      get: (k) => inner.get(k),
-      getMany: (ks) => inner.getMany(ks),
-      put: (k, v) => inner.put(k, v),
-      del: (k) => inner.del(k),
-      batch: (ops, o) => inner.batch(ops, o),
-      iterate(options) {
-        const source = inner.iterate(options)
-        return (async function* () {
-          for await (const entry of source) {
-            reads++
-            yield entry
-          }
-        })()
-      },
-      close: () => inner.close(),
-    },
-  }
-}
 
 async function listTable(store: KvStore): Promise<number> {
   const high = enc('u_t\u0001')
@@ -72,7 +48,7 @@ async function listTable(store: KvStore): Promise<number> {
 const dir = mkdtempSync(join(tmpdir(), 'kv-level-scan-bench-'))
 try {
   const level = await createLevelKvStore({ location: join(dir, 'db') })
-  const { store: inner, reads } = counting(level)
+  const { store: inner, reads } = countScanReads(level)
   const withCursors = await createEncryptedKvStore(inner, { dataKey, cipher: 'aes-256-gcm' })
   // The same inner store and key through a second handle without cursors.
   const withoutCursors = await createEncryptedKvStore(inner, {

@@ -15,34 +15,14 @@ import {
   ENCRYPTED_SCAN_CURSORS_MAX,
   type EncryptedKvInit,
 } from '../src/index.js'
+import { countScanReads } from './support/counting-store.js'
 
 const DATA_KEY = new Uint8Array(32).fill(0x5c)
 const enc = (s: string) => new TextEncoder().encode(s)
 const hex = (b: Bytes) => Buffer.from(b).toString('hex')
 
 /** A memory store that counts the entries its `iterate` hands out (the reads a scan costs). */
-function countingStore(): { store: KvStore; reads: () => number } {
-  const inner = createMemoryKvStore()
-  let reads = 0
-  const store: KvStore = {
-    get: (k) => inner.get(k),
-    getMany: (ks) => inner.getMany(ks),
-    put: (k, v) => inner.put(k, v),
-    del: (k) => inner.del(k),
-    batch: (ops, o) => inner.batch(ops, o),
-    iterate(options) {
-      const source = inner.iterate(options)
-      return (async function* () {
-        for await (const entry of source) {
-          reads++
-          yield entry
-        }
-      })()
-    },
-    close: () => inner.close(),
-  }
-  return { store, reads: () => reads }
-}
+const countingStore = () => countScanReads(createMemoryKvStore())
 
 async function encrypted(inner: KvStore, extra: Partial<EncryptedKvInit> = {}) {
   return createEncryptedKvStore(inner, { dataKey: DATA_KEY, cipher: 'aes-256-gcm', ...extra })
