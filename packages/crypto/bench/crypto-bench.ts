@@ -133,16 +133,19 @@ row(
 )
 
 // --- verify pool ---------------------------------------------------------------------------
-// Wall-clock ratios swing with machine load, so every pool row also prints time per item,
+// Each pool row is measured in rounds, and each round first recovers the same items on the main
+// thread, then through the pool: load that drifts during the run hits both sides of a round alike.
+// The ratio printed is the median of the per-round ratios; the rates are medians of the rounds.
+// Wall-clock ratios still swing with machine load, so every pool row also prints time per item,
 // which load moves far less: S = main-thread CPU per item when the main thread recovers the
 // items itself; M = main-thread CPU per item while the pool works (the whole thread: it includes
 // V8's idle-time work, a few ms per wall-clock second, so it grows when load stretches a run);
 // B = main-thread CPU inside the pool's own code per item (packing, posting, result objects:
 // `stats().mainBusyUs`); W = worker-thread CPU per item (`stats().workerCpuUs`). With c cores
 // and w workers an idle machine reaches at best min(w, c) × S ÷ (W + B) × the single-thread
-// rate: the "projected" figure. Thread CPU is read from Linux procfs.
+// rate: the "projected" figure. Thread CPU is read from Linux procfs (`threadCpu: true`).
 type PoolSuite = 'ecdsa-noble' | 'ecdsa-native' | 'sm'
-const poolRounds = quick ? 2 : 3
+const poolRounds = quick ? 3 : 5
 const all = availableParallelism()
 const counts = [...new Set([1, 2, all])]
 const median = (v: number[]): number => [...v].sort((a, b) => a - b)[Math.floor(v.length / 2)]!
@@ -152,33 +155,50 @@ function suiteOf(name: PoolSuite) {
   return name === 'sm' ? smSuite : name === 'ecdsa-native' ? (native ?? noble) : noble
 }
 
-/** The same items recovered on the main thread: rate and main-thread CPU µs per item. */
-function singleThread(name: PoolSuite, items: RecoverItem[]): { rate: number; cpuUs: number } {
+/** One round of the same items recovered on the main thread: rate and main-thread CPU µs. */
+function singleThreadRound(name: PoolSuite, items: RecoverItem[]): { rate: number; cpuUs: number } {
   const suite = suiteOf(name)
-  for (const item of items.slice(0, 64)) suite.recover(item.hash, item.signature)
   const cpu0 = threadCpuUs() ?? Number.NaN
   const start = performance.now()
   for (const item of items) suite.recover(item.hash, item.signature)
   const ms = performance.now() - start
-  return { rate: (items.length / ms) * 1000, cpuUs: ((threadCpuUs() ?? Number.NaN) - cpu0) / items.length }
+  return { rate: (items.length / ms) * 1000, cpuUs: (threadCpuUs() ?? Number.NaN) - cpu0 }
 }
 
-/** Pool rate (median of rounds) with main-thread and worker CPU µs per item over all rounds. */
+type PoolFigures = {
+  single: number
+  singleUs: number
+  rate: number
+  ratio: number
+  mainUs: number
+  busyUs: number
+  workerUs: number
+}
+
+/** Rounds of (main thread, then pool) on the same items; medians and CPU µs per item. */
 async function poolRun(
   name: PoolSuite,
   workers: number,
   items: RecoverItem[],
   packed: boolean,
-): Promise<{ rate: number; mainUs: number; busyUs: number; workerUs: number }> {
-  const pool = createVerifyPool({ suite: suiteOf(name), workers })
+): Promise<PoolFigures> {
+  const suite = suiteOf(name)
+  for (const item of items.slice(0, 256)) suite.recover(item.hash, item.signature)
+  const pool = createVerifyPool({ suite, workers, threadCpu: true })
   await pool.ready()
   // Warm every worker's JIT (a warm-up sent to one worker leaves the others cold).
   await pool.recover(items.slice(0, Math.min(items.length, 256 * workers)))
-  const rows = encodeRecoverRows(items, suiteOf(name).signatureBytes)
+  const rows = encodeRecoverRows(items, suite.signatureBytes)
   const before = pool.stats()
+  const singles: number[] = []
   const rates: number[] = []
+  const ratios: number[] = []
+  let singleUs = 0
   let mainUs = 0
   for (let r = 0; r < poolRounds; r++) {
+    const single = singleThreadRound(name, items)
+    singles.push(single.rate)
+    singleUs += single.cpuUs
     const cpu0 = threadCpuUs() ?? Number.NaN
     const start = performance.now()
     if (packed) {
@@ -189,21 +209,30 @@ async function poolRun(
       const res = await pool.recover(items)
       if (!res.every((x) => x.ok)) throw new Error('pool answered a failure')
     }
-    rates.push((items.length / (performance.now() - start)) * 1000)
+    const rate = (items.length / (performance.now() - start)) * 1000
+    rates.push(rate)
+    ratios.push(rate / single.rate)
     mainUs += (threadCpuUs() ?? Number.NaN) - cpu0
   }
   const after = pool.stats()
   await pool.close()
   const done = after.items - before.items
-  const workerUs = ((after.workerCpuUs ?? Number.NaN) - (before.workerCpuUs ?? Number.NaN)) / done
-  const busyUs = (after.mainBusyUs - before.mainBusyUs) / done
-  return { rate: median(rates), mainUs: mainUs / (poolRounds * items.length), busyUs, workerUs }
+  const n = poolRounds * items.length
+  return {
+    single: median(singles),
+    singleUs: singleUs / n,
+    rate: median(rates),
+    ratio: median(ratios),
+    mainUs: mainUs / n,
+    busyUs: (after.mainBusyUs - before.mainBusyUs) / done,
+    workerUs: ((after.workerCpuUs ?? Number.NaN) - (before.workerCpuUs ?? Number.NaN)) / done,
+  }
 }
 
 for (const [name, count] of [
-  ['ecdsa-noble', quick ? 400 : 1200],
+  ['ecdsa-noble', quick ? 600 : 1600],
   ['ecdsa-native', quick ? 20000 : 60000],
-  ['sm', quick ? 1000 : 3000],
+  ['sm', quick ? 1200 : 3000],
 ] as const) {
   if (name === 'ecdsa-native' && !native) continue
   const signer = name === 'sm' ? smSuite : noble
@@ -213,17 +242,20 @@ for (const [name, count] of [
   })
   const runs: [number, boolean][] = [...counts.map((w): [number, boolean] => [w, false]), [2, true]]
   for (const [w, packed] of runs) {
-    // A fresh single-thread figure next to each pool figure: load drifts between rows.
-    const single = singleThread(name, items)
-    row('pool', `${name} recover, main thread (same items)`, single.rate, `CPU ${us(single.cpuUs)} µs/item`)
-    const pool = await poolRun(name, w, items, packed)
-    const projected = (Math.min(w, all) * single.cpuUs) / (pool.workerUs + pool.busyUs)
+    const f = await poolRun(name, w, items, packed)
+    row(
+      'pool',
+      `${name} recover, main thread (same items, same rounds)`,
+      f.single,
+      `CPU ${us(f.singleUs)} µs/item`,
+    )
+    const projected = (Math.min(w, all) * f.singleUs) / (f.workerUs + f.busyUs)
     row(
       'pool',
       `${name} ${packed ? 'recoverRows' : 'recover'}, ${w} worker${w > 1 ? 's' : ''}`,
-      pool.rate,
-      `${x(pool.rate, single.rate)} single-thread; µs/item: main CPU ${us(pool.mainUs)}, in pool code ${us(pool.busyUs)}, ` +
-        `workers ${us(pool.workerUs)}; projected idle ${projected.toFixed(2)}×`,
+      f.rate,
+      `${f.ratio.toFixed(2)}× single-thread (median of ${poolRounds} paired rounds); µs/item: main CPU ${us(f.mainUs)}, ` +
+        `in pool code ${us(f.busyUs)}, workers ${us(f.workerUs)}; projected idle ${projected.toFixed(2)}×`,
     )
   }
 }

@@ -72,6 +72,12 @@ export type VerifyPoolInit = {
   whenFull?: 'wait' | 'reject'
   /** Callers that may wait for room before further ones get QUEUE_FULL (default 1024). */
   waitersMax?: number
+  /**
+   * Measure per-thread CPU time for `stats()` (default false). On Linux this costs two small
+   * procfs reads per batch on the calling thread and two in the worker; leave it off in a node,
+   * turn it on in benchmarks. Off, `workerCpuUs` is undefined and `mainBusyUs` is wall-clock time.
+   */
+  threadCpu?: boolean
   logger?: Logger
 }
 
@@ -86,14 +92,15 @@ export type VerifyPoolStats = {
   /** Most batches in flight at once over all workers (never above workers × `inFlightMax`). */
   readonly inFlightPeak: number
   /**
-   * CPU time the worker threads spent on answered batches, in microseconds; `undefined` where
-   * per-thread CPU time cannot be read (it is read from Linux procfs).
+   * CPU time the worker threads spent on answered batches, in microseconds; `undefined` unless
+   * the pool was started with `threadCpu: true` on a platform where per-thread CPU time can be
+   * read (it is read from Linux procfs).
    */
   readonly workerCpuUs: number | undefined
   /**
    * Microseconds the calling thread spent inside the pool's own code: packing admitted items,
-   * cutting and posting batches, turning answers into results. Thread CPU time on Linux (two
-   * small procfs reads per batch), wall-clock time elsewhere. This is the main-thread price of
+   * cutting and posting batches, turning answers into results. Thread CPU time with
+   * `threadCpu: true` on Linux (two small procfs reads per batch), wall-clock time otherwise. This is the main-thread price of
    * the pool; the runtime's own idle-time work is not in it.
    */
   readonly mainBusyUs: number
@@ -181,17 +188,22 @@ function workerEntry(): { entry: URL | string; eval: boolean; execArgv: string[]
 }
 
 /** Microseconds of this thread's CPU time (Linux), else of wall-clock time. */
-function busyClock(): number {
+function threadClock(): number {
   return threadCpuUs() ?? performance.now() * 1000
 }
 
-function suiteSpec(suite: CryptoSuite | CryptoSuiteName): WorkerData {
-  if (typeof suite === 'string') return { suite, init: {} }
+/** Microseconds of wall-clock time. */
+function wallClock(): number {
+  return performance.now() * 1000
+}
+
+function suiteSpec(suite: CryptoSuite | CryptoSuiteName, threadCpu: boolean): WorkerData {
+  if (typeof suite === 'string') return { suite, init: {}, threadCpu }
   const backend = (suite as { backend?: string }).backend
   const init: WorkerData['init'] = {}
   if (suite.name === 'ecdsa' && (backend === 'native' || backend === 'noble')) init.backend = backend
   if (suite.name === 'sm' && (backend === 'openssl' || backend === 'noble')) init.verifyBackend = backend
-  return { suite: suite.name, init: init as Pick<CryptoSuiteInit, 'backend' | 'verifyBackend'> }
+  return { suite: suite.name, init: init as Pick<CryptoSuiteInit, 'backend' | 'verifyBackend'>, threadCpu }
 }
 
 function positiveInt(
@@ -225,7 +237,9 @@ function positiveInt(
  */
 export function createVerifyPool(init: VerifyPoolInit): VerifyPool {
   const logger = init.logger ?? silentLogger
-  const spec = suiteSpec(init.suite)
+  const threadCpu = init.threadCpu === true
+  const spec = suiteSpec(init.suite, threadCpu)
+  const busyClock = threadCpu ? threadClock : wallClock
   const signatureBytes = spec.suite === 'sm' ? 128 : 65
   const rowBytes = recoverRowBytes(signatureBytes)
   const workerCount = positiveInt(init.workers, availableParallelism(), 'workers', VERIFY_POOL_WORKERS_MAX)
@@ -261,7 +275,7 @@ export function createVerifyPool(init: VerifyPoolInit): VerifyPool {
     largestBatch: 0,
     inFlightPeak: 0,
     workerCpuUs: 0,
-    cpuKnown: true,
+    cpuKnown: threadCpu,
     mainBusyUs: 0,
   }
 

@@ -22,7 +22,7 @@ const sigBytes = suite.signatureBytes
 const width = recoverRowBytes(sigBytes)
 
 port.on('message', (msg: WorkerRequest) => {
-  const cpuStart = threadCpuUs()
+  const cpuStart = data.threadCpu ? threadCpuUs() : undefined
   const { id, count } = msg
   const rows = new Uint8Array(msg.rows)
   const results = new Uint8Array(count * VERIFY_RESULT_ROW_BYTES)

@@ -115,8 +115,21 @@ describe('verify pool', () => {
     expect(() => createVerifyPool({ suite: ecdsa, workers: 0 })).toThrow('workers')
   })
 
+  it('measures thread CPU only when asked (threadCpu), and still counts items and batches', async () => {
+    const pool = createVerifyPool({ suite: ecdsa, workers: 1, batchMax: 8 })
+    pools.push(pool)
+    const { items, keys } = signed(ecdsa, 20, 6)
+    const results = await pool.recover(items)
+    expect(results.map((r) => r.ok && bytesToHex(r.publicKey))).toEqual(keys)
+    const stats = pool.stats()
+    expect(stats.workerCpuUs).toBeUndefined()
+    expect(stats.items).toBe(20)
+    expect(stats.batches).toBeGreaterThanOrEqual(3)
+    expect(stats.mainBusyUs).toBeGreaterThan(0) // wall-clock time inside the pool's code
+  })
+
   it('never posts a batch above batchMax nor more than inFlightMax batches per worker', async () => {
-    const pool = createVerifyPool({ suite: ecdsa, workers: 2, batchMax: 16, inFlightMax: 1 })
+    const pool = createVerifyPool({ suite: ecdsa, workers: 2, batchMax: 16, inFlightMax: 1, threadCpu: true })
     pools.push(pool)
     const { items, keys } = signed(ecdsa, 200, 5)
     const results = await pool.recover(items)
