@@ -108,6 +108,16 @@ export function createCachedDriver(inner: StorageDriver, init: CachedDriverInit 
       if (epoch === startEpoch) store(cacheKey, rows)
       return [...rows]
     },
+    selectRowsCached(info, key) {
+      if (!cacheable(info)) return undefined
+      const cacheKey = cacheKeyOf(info.name, key)
+      const hit = entries.get(cacheKey)
+      if (hit === undefined) return undefined
+      hits++
+      entries.delete(cacheKey)
+      entries.set(cacheKey, hit)
+      return [...hit.rows]
+    },
     async selectRowsMany(info, keys) {
       const readMany = (wanted: readonly string[]) =>
         inner.selectRowsMany

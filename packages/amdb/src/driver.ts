@@ -73,6 +73,11 @@ export interface StorageDriver {
    * few round trips as the backend allows. Optional; AMDB falls back to one `selectRows` per key.
    */
   selectRowsMany?(info: TableInfo, keys: readonly string[]): Promise<StoredRow[][]>
+  /**
+   * What `selectRows` gives, without waiting, when the driver holds the key's rows in memory
+   * (the read cache in front of every AMDB driver does); `undefined` otherwise. Optional.
+   */
+  selectRowsCached?(info: TableInfo, key: string): StoredRow[] | undefined
   /** Keys that hold live rows, in UTF-8 byte order. */
   listKeys(info: TableInfo, options: ListKeysOptions): Promise<string[]>
   /** Writes one block's change set atomically (and durably, for disk drivers). */

@@ -1,4 +1,12 @@
-import type { Condition, Entry, Hash32, Logger, Table, TableInfo, TableStore } from '@consortia/interface'
+import type {
+  CachedTable,
+  CachedTableStore,
+  Condition,
+  Entry,
+  Hash32,
+  Logger,
+  TableInfo,
+} from '@consortia/interface'
 import { isChainError, silentLogger } from '@consortia/interface'
 import { applyPaging, type CompiledCondition, compileCondition, matchesCondition } from './condition.js'
 import { createRowHashEncoder, dbHash, type HashFn, tableHash } from './db-hash.js'
@@ -34,8 +42,17 @@ export const CHANGE_LOG_MAX = 10_000_000
 export type HiddenEntry = Entry & { readonly _id_: string; readonly _num_: string; readonly _status_: string }
 
 /** An AMDB table inside one block's change set. */
-export interface AMDBTable extends Table {
+export interface AMDBTable extends CachedTable {
   readonly info: AMDBTableInfo
+  /**
+   * `select` when the key's rows are in memory (read in this block, or in the driver's read
+   * cache), else `undefined`.
+   */
+  selectCached(key: string, condition?: Condition): Entry[] | undefined
+  /** `insert` when no `set` is pending on the key, else `undefined` (nothing written). */
+  insertCached(key: string, entry: Entry): number | undefined
+  /** `update` when the key's rows are in memory, else `undefined` (nothing written). */
+  updateCached(key: string, entry: Entry, condition?: Condition): number | undefined
   /** Like `select`, plus the hidden `_id_` (0 until the block commits), `_num_` and `_status_`. */
   selectWithHidden(key: string, condition?: Condition): Promise<HiddenEntry[]>
   /** Every key with live rows, committed or written in this block, in UTF-8 byte order. */
@@ -56,12 +73,18 @@ export interface AMDBTable extends Table {
  * One block's change set over AMDB tables (FISCO MemoryTableFactory): tables opened or created
  * in it, a change log for per-transaction savepoints, the block's dbHash, and one atomic commit.
  */
-export interface TableFactory extends TableStore {
+export interface TableFactory extends CachedTableStore {
   /** The block this change set will commit as. */
   readonly number: number
   /** True after `commit` succeeded or `discard` was called. */
   readonly closed: boolean
   openTable(name: string): Promise<AMDBTable | undefined>
+  /**
+   * `openTable` without waiting: the table when it is open in this change set or built in,
+   * `null` when the table list's row for `name` is in memory and there is no live one,
+   * `undefined` when only `openTable` can tell.
+   */
+  openTableCached(name: string): AMDBTable | null | undefined
   /** Like `openTable`, but throws `TABLE_NOT_EXIST` (FISCO -50100) when the table is missing. */
   openTableOrThrow(name: string): Promise<AMDBTable>
   /** Creates `u_<name>` as TableFactoryPrecompiled does: names over 48 characters give -50002. */
@@ -249,6 +272,19 @@ export function createTableFactory(init: TableFactoryInit): TableFactory {
     return ks?.loaded === true ? ks : undefined
   }
 
+  // `load` without waiting: the key's state when its rows are in memory here or in the
+  // driver's read cache (then filled as `load` fills it), else undefined.
+  const loadCached = (state: TableState, key: string): KeyState | undefined => {
+    const known = state.keys.get(key)
+    if (known?.loaded === true) return known
+    if (known?.loading !== undefined || driver.selectRowsCached === undefined) return undefined
+    const rows = driver.selectRowsCached(state.info, key)
+    if (rows === undefined) return undefined
+    const ks = known ?? keyStateOf(state, key)
+    fill(state, ks, rows)
+    return ks
+  }
+
   const load = async (state: TableState, key: string): Promise<KeyState> => {
     const ks = keyStateOf(state, key)
     if (ks.loaded) return ks
@@ -397,6 +433,17 @@ export function createTableFactory(init: TableFactoryInit): TableFactory {
         )
       }
     }
+    // The rows `select` returns: copies of the live rows matching `compiled`, key field set.
+    const entriesOf = (ks: KeyState, compiled: CompiledCondition): Entry[] => {
+      const rows = matching(state, ks, compiled)
+      const out: Entry[] = []
+      for (const row of rows) {
+        const entry: Record<string, string> = { ...row.fields }
+        entry[info.keyField] = row.key
+        out.push(entry)
+      }
+      return out
+    }
     const handle: AMDBTable = {
       info,
       async select(key, condition) {
@@ -404,14 +451,14 @@ export function createTableFactory(init: TableFactoryInit): TableFactory {
         const compiled = compileCondition(condition)
         if (checkKey(key) !== 0) return []
         const ks = loadedKey(state, key) ?? (await load(state, key))
-        const rows = matching(state, ks, compiled)
-        const out: Entry[] = []
-        for (const row of rows) {
-          const entry: Record<string, string> = { ...row.fields }
-          entry[info.keyField] = row.key
-          out.push(entry)
-        }
-        return out
+        return entriesOf(ks, compiled)
+      },
+      selectCached(key, condition) {
+        assertOpen()
+        const compiled = compileCondition(condition)
+        if (checkKey(key) !== 0) return []
+        const ks = loadCached(state, key)
+        return ks === undefined ? undefined : entriesOf(ks, compiled)
       },
       async selectWithHidden(key, condition) {
         assertOpen()
@@ -435,6 +482,14 @@ export function createTableFactory(init: TableFactoryInit): TableFactory {
           await load(state, key)
           assertOpen()
         }
+        insertRow(state, key, entry)
+        return 1
+      },
+      insertCached(key, entry) {
+        assertOpen()
+        const code = checkKey(key) || checkEntry(info, key, entry, false)
+        if (code !== 0) return code
+        if ((state.keys.get(key)?.pending.length ?? 0) > 0) return undefined
         insertRow(state, key, entry)
         return 1
       },
@@ -483,6 +538,23 @@ export function createTableFactory(init: TableFactoryInit): TableFactory {
           ks = await load(state, key)
           assertOpen()
         }
+        const rows = matching(state, ks, compiled)
+        reserve(1)
+        log.push(applyUpdate(state, rows, entry))
+        return rows.length
+      },
+      updateCached(key, entry, condition) {
+        assertOpen()
+        let compiled: CompiledCondition
+        try {
+          compiled = compileCondition(condition)
+        } catch (err) {
+          return writeCode(err)
+        }
+        const code = checkKey(key) || checkEntry(info, key, entry, true)
+        if (code !== 0) return code
+        const ks = loadCached(state, key)
+        if (ks === undefined) return undefined
         const rows = matching(state, ks, compiled)
         reserve(1)
         log.push(applyUpdate(state, rows, entry))
@@ -561,6 +633,20 @@ export function createTableFactory(init: TableFactoryInit): TableFactory {
       valueFields: valueField === '' ? [] : valueField.split(','),
     })
     return handleOf(stateOf(info))
+  }
+
+  const openTableCached = (name: string): AMDBTable | null | undefined => {
+    assertFactoryOpen()
+    if (typeof name !== 'string') return null
+    const open = states.get(name)
+    if (open !== undefined) return handleOf(open)
+    const builtIn = SYSTEM_TABLES.get(name)
+    if (builtIn !== undefined) return handleOf(stateOf(builtIn))
+    if (checkKey(name) !== 0) return null
+    const ks = loadedKey(sysTables(), name)
+    if (ks === undefined) return undefined
+    // A live row means a table `openTable` would open (and register): leave that to it.
+    return ks.rows.some((r) => r.status === 0) ? undefined : null
   }
 
   const createTable = async (info: TableInfo): Promise<number> => {
@@ -710,6 +796,7 @@ export function createTableFactory(init: TableFactoryInit): TableFactory {
       return log.length
     },
     openTable,
+    openTableCached,
     async openTableOrThrow(name) {
       const table = await openTable(name)
       if (table === undefined) {

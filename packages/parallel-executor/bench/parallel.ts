@@ -6,6 +6,8 @@
  * between the same two users; the rest use users no other transaction of the block uses),
  * executed serially (`createSerialExecutor`) and by `createParallelExecutor` in dag mode with
  * 1, 2, 4, 8 and 16 workers (1 is the serial path).
+ * Besides wall-clock ratios it prints CPU µs per transaction of the main thread and of the
+ * worker threads (the busiest threads besides the main one, from /proc/self/task/<tid>/stat).
  *
  * One chain (AMDB StorageState over the memory driver) holds the users. Each executor runs the
  * block `1 + reps` times as consecutive, committed blocks of the chain (balances are large
@@ -18,7 +20,7 @@
  *     [--workload=DagTransfer|ParallelOk] [--workers=1,2,4,8,16] [--conflicts=0,10,50]
  *     [--profile=FILE]   (CPU profile of the main thread in the measured parallel blocks)
  */
-import { readFileSync, writeFileSync } from 'node:fs'
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { Session } from 'node:inspector/promises'
 import { availableParallelism, loadavg } from 'node:os'
 import { createAMDB, createMemoryDriver, createStorageState, type TableFactory } from '@consortia/amdb'
@@ -145,6 +147,28 @@ function mainThreadCpuMs(): number {
   }
 }
 
+/**
+ * CPU ms of every thread of the process by thread id (Linux: /proc/self/task/<tid>/stat), or
+ * an empty map elsewhere. Worker threads are found as the busiest threads besides the main one.
+ */
+function threadCpuMs(): Map<string, number> {
+  const out = new Map<string, number>()
+  try {
+    for (const tid of readdirSync('/proc/self/task')) {
+      try {
+        const stat = readFileSync(`/proc/self/task/${tid}/stat`, 'utf8')
+        const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ')
+        out.set(tid, (Number(fields[11]) + Number(fields[12])) * 10)
+      } catch {
+        // The thread ended between the listing and the read.
+      }
+    }
+  } catch {
+    // Not Linux.
+  }
+  return out
+}
+
 interface BlockTime {
   /** Wall ms of `execute`. */
   readonly ms: number
@@ -152,11 +176,14 @@ interface BlockTime {
   readonly mainCpuMs: number
   /** CPU ms of every thread of the process during `execute`. */
   readonly cpuMs: number
+  /** CPU ms of the busiest threads other than the main one (the workers), busiest first. */
+  readonly threadsCpuMs: readonly number[]
 }
 
 let height = 3
 /** Executes `txs` as the chain's next block and commits it; times `execute`. */
 async function timeBlock(executor: Executor, txs: SignedTransaction[]): Promise<BlockTime> {
+  const threads0 = threadCpuMs()
   const main0 = mainThreadCpuMs()
   const cpu0 = process.cpuUsage()
   const t0 = performance.now()
@@ -168,19 +195,32 @@ async function timeBlock(executor: Executor, txs: SignedTransaction[]): Promise<
   const ms = performance.now() - t0
   const cpu = process.cpuUsage(cpu0)
   const mainCpuMs = mainThreadCpuMs() - main0
+  const threadsCpuMs = [...threadCpuMs()]
+    .filter(([tid]) => tid !== String(process.pid))
+    .map(([tid, ms]) => ms - (threads0.get(tid) ?? 0))
+    .filter((ms) => ms > 0)
+    .sort((a, b) => b - a)
   await block.commit()
   block = await amdb.openBlock()
   if (r.receipts.some((x) => x.status !== 0)) throw new Error('bench: a transfer failed')
-  return { ms, mainCpuMs, cpuMs: (cpu.user + cpu.system) / 1000 }
+  return { ms, mainCpuMs, cpuMs: (cpu.user + cpu.system) / 1000, threadsCpuMs }
 }
 
-/** Median wall ms, main-thread CPU µs per transaction and all-thread CPU µs per transaction. */
-function summary(times: readonly BlockTime[]): { ms: number; mainUs: string; cpuUs: string } {
+/**
+ * Median wall ms, main-thread CPU µs per transaction, all-thread CPU µs per transaction and
+ * the CPU µs per transaction of the block of the `workers` busiest other threads (summed).
+ */
+function summary(
+  times: readonly BlockTime[],
+  workers = 0,
+): { ms: number; mainUs: string; cpuUs: string; workersUs: string } {
   const us = (v: number) => (Number.isNaN(v) ? 'n/a' : ((v * 1000) / txsPerBlock).toFixed(1))
+  const workersMs = (t: BlockTime) => t.threadsCpuMs.slice(0, workers).reduce((a, b) => a + b, 0)
   return {
     ms: median(times.map((t) => t.ms)),
     mainUs: us(median(times.map((t) => t.mainCpuMs))),
     cpuUs: us(median(times.map((t) => t.cpuMs))),
+    workersUs: workers === 0 ? '' : us(median(times.map(workersMs))),
   }
 }
 
@@ -198,9 +238,9 @@ console.log(
     `Node ${process.version}, ${availableParallelism()} CPUs, load average ${loadText()}\n`,
 )
 console.log(
-  '| workload | conflict | executor | tx/s | vs serial | main-thread CPU µs/tx | CPU µs/tx, all threads | merged | conflicts | run on main | fetched |',
+  '| workload | conflict | executor | tx/s | vs serial | main-thread CPU µs/tx | worker threads CPU µs/tx | CPU µs/tx, all threads | merged | conflicts | run on main | fetched |',
 )
-console.log('|---|---|---|---|---|---|---|---|---|---|---|')
+console.log('|---|---|---|---|---|---|---|---|---|---|---|---|')
 for (const workload of workloads) {
   for (const c of conflicts) {
     const txs = blockOf(workload, c)
@@ -209,12 +249,12 @@ for (const workload of workloads) {
     const serialMs = base.ms
     const rate = (ms: number) => Math.round((txsPerBlock / ms) * 1000).toLocaleString('en-US')
     console.log(
-      `| ${workload} | ${c}% | serial | ${rate(serialMs)} | 1.00× | ${base.mainUs} | ${base.cpuUs} | | | | |`,
+      `| ${workload} | ${c}% | serial | ${rate(serialMs)} | 1.00× | ${base.mainUs} | | ${base.cpuUs} | | | | |`,
     )
     for (const [w, executor] of parallel) {
       await timeBlock(executor, txs)
       await profiler?.post('Profiler.start')
-      const t = summary(await repeat(() => timeBlock(executor, txs)))
+      const t = summary(await repeat(() => timeBlock(executor, txs)), w > 1 ? w : 0)
       const ms = t.ms
       if (profiler !== undefined) {
         const { profile } = await profiler.post('Profiler.stop')
@@ -224,7 +264,7 @@ for (const workload of workloads) {
       const mainThread =
         s === undefined || s.workers === 0 ? 'all' : String(s.conflicts + s.fallbacks + s.barriers)
       console.log(
-        `| ${workload} | ${c}% | ${w} worker${w === 1 ? ' (serial path)' : 's'} | ${rate(ms)} | ${(serialMs / ms).toFixed(2)}× | ${t.mainUs} | ${t.cpuUs} | ${s?.merged ?? ''} | ${s?.conflicts ?? ''} | ${mainThread} | ${s?.fetched ?? ''} |`,
+        `| ${workload} | ${c}% | ${w} worker${w === 1 ? ' (serial path)' : 's'} | ${rate(ms)} | ${(serialMs / ms).toFixed(2)}× | ${t.mainUs} | ${t.workersUs} | ${t.cpuUs} | ${s?.merged ?? ''} | ${s?.conflicts ?? ''} | ${mainThread} | ${s?.fetched ?? ''} |`,
       )
     }
   }

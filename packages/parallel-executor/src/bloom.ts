@@ -18,12 +18,29 @@ function addToBloom(bloom: Uint8Array, hash: Bytes): void {
  * (Keccak-256, or SM3 on guomi chains as FISCO's LogBloom uses `crypto::Hash`).
  */
 export function logsBloom(logs: readonly Log[], hash: (data: Bytes) => Bytes): Bytes {
-  const bloom = new Uint8Array(BLOOM_BYTES)
+  const bloom = newBloom()
   for (const log of logs) {
     addToBloom(bloom, hash(log.address))
     for (const topic of log.topics) addToBloom(bloom, hash(topic))
   }
   return bloom
+}
+
+/** Blooms carved from one zeroed buffer: an array buffer of its own per receipt costs far more. */
+const BLOOMS_PER_SLAB = 256
+let slab: ArrayBuffer | undefined
+let slabUsed = BLOOMS_PER_SLAB
+
+/**
+ * A zeroed 256-byte bloom: a `Uint8Array` of its own bytes inside a buffer shared with other
+ * blooms (mind `byteOffset` when reaching for `.buffer`).
+ */
+function newBloom(): Uint8Array {
+  if (slabUsed === BLOOMS_PER_SLAB) {
+    slab = new ArrayBuffer(BLOOMS_PER_SLAB * BLOOM_BYTES)
+    slabUsed = 0
+  }
+  return new Uint8Array(slab as ArrayBuffer, BLOOM_BYTES * slabUsed++, BLOOM_BYTES)
 }
 
 /** ORs `other` into `bloom` (the block bloom is the union of its receipts' blooms). */

@@ -182,13 +182,24 @@ export class FiscoEVM extends EVM {
    * Before SSTORE into the storage of `address` (wired into the state adapter): with
    * permissions enforced, the running frame's caller must be allowed to write the contract
    * (`checkStorageWrite`); a refusal halts the frame and fails the transaction with status 25.
+   * Returns undefined when the check was answered from the cache (a refusal is thrown), else
+   * the promise of the check.
    */
-  async checkStorageWrite(address: Address): Promise<void> {
+  checkStorageWrite(address: Address): Promise<void> | undefined {
     const permission = this.host.permission
-    if (permission === undefined) return
+    if (permission === undefined) return undefined
     const frame = this.frames[this.frames.length - 1]
     const sender = frame === undefined ? this.host.origin : frame.caller.bytes
-    const verdict = await permission.checkStorageWrite({ origin: this.host.origin, sender }, address)
+    const caller = { origin: this.host.origin, sender }
+    // Without waiting when the contract's ACL is cached (after the block's first write to it).
+    const cached = permission.checkStorageWriteCached(caller, address)
+    if (cached === undefined)
+      return permission.checkStorageWrite(caller, address).then((verdict) => this.refuseStorageWrite(verdict))
+    this.refuseStorageWrite(cached)
+    return undefined
+  }
+
+  private refuseStorageWrite(verdict: Verdict): void {
     if (this.deny(verdict)) throw new EVMError(EVMError.errorMessages.REVERT)
   }
 

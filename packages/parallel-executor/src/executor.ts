@@ -50,7 +50,7 @@ import {
   PrecompiledGasMeter,
   type PrecompiledOutcome,
   precompiledParallelTag,
-  runPrecompiled,
+  runPrecompiledFirst,
   TRANSIENT_OBJECTS_MAX,
   TransientObjects,
 } from './precompiled.js'
@@ -223,13 +223,15 @@ export const IntrinsicGas = {
   initCodeWord: 2n,
 } as const
 
+const ZERO_BYTE_GAS = Number(IntrinsicGas.zeroByte)
+const NON_ZERO_BYTE_GAS = Number(IntrinsicGas.nonZeroByte)
+
 function intrinsicGas(common: Common, data: Uint8Array, isCreate: boolean): bigint {
   let zeros = 0
   for (let i = 0; i < data.length; i++) if (data[i] === 0) zeros++
-  let gas =
-    IntrinsicGas.transaction +
-    IntrinsicGas.zeroByte * BigInt(zeros) +
-    IntrinsicGas.nonZeroByte * BigInt(data.length - zeros)
+  // The byte costs in number arithmetic (exact: data is far below 2^48 bytes), one bigint.
+  const bytesGas = ZERO_BYTE_GAS * zeros + NON_ZERO_BYTE_GAS * (data.length - zeros)
+  let gas = IntrinsicGas.transaction + BigInt(bytesGas)
   if (isCreate) gas += IntrinsicGas.create
   if (isCreate && common.isActivatedEIP(3860))
     gas += IntrinsicGas.initCodeWord * BigInt(Math.ceil(data.length / 32))
@@ -478,7 +480,32 @@ export function createSerialExecutor(
       }
     }
 
-    async function executeOne(signed: SignedTransaction): Promise<Receipt> {
+    /**
+     * A transaction's receipt. The common case of a FISCO-format call to a precompile, with
+     * permissions enforced, runs without waiting when its checks and rows are in memory;
+     * everything else (and any check that has to read) goes through `executeChecked`, which
+     * makes the same checks in the same order.
+     */
+    function executeOne(signed: SignedTransaction): Receipt | Promise<Receipt> {
+      const tx = signed.tx
+      if (!fastPath || permission === undefined || tx.to === null || isEthTransaction(tx))
+        return executeChecked(signed)
+      const blockLimit = tx.blockLimit
+      if (!(blockNumber < blockLimit && blockLimit <= blockLimitMax))
+        return rejected(TxStatus.BlockLimitCheckFail)
+      if (context.gasLimit > 0n && gasUsed >= context.gasLimit) return rejected(TxStatus.BlockGasLimitReached)
+      const toHex = bytesToHex(tx.to)
+      const precompiled = system.get(toHex) ?? objects.get(toHex)
+      if (precompiled === undefined) return executeChecked(signed)
+      const verdict = permission.checkSenderCached(signed.sender)
+      if (verdict === undefined) return executeChecked(signed)
+      if (!verdict.allowed) return rejected(verdict.status)
+      const base = intrinsicGas(common, tx.data, false)
+      if (base > txGasLimit) return rejected(TxStatus.OutOfGasIntrinsic)
+      return executePrecompiled(signed, tx.to, precompiled, base)
+    }
+
+    async function executeChecked(signed: SignedTransaction): Promise<Receipt> {
       const tx = signed.tx
       const blockLimit = tx.blockLimit
       // Ethereum-origin transactions: the sender's nonce instead of the blockLimit (eth-nonce.ts).
@@ -493,7 +520,8 @@ export function createSerialExecutor(
       if (permission === undefined) {
         if (await isFrozen(tables, senderHex)) return rejected(TxStatus.AccountFrozen)
       } else {
-        const verdict = await permission.checkSender(signed.sender)
+        const verdict =
+          permission.checkSenderCached(signed.sender) ?? (await permission.checkSender(signed.sender))
         if (!verdict.allowed) return rejected(verdict.status)
       }
       const isCreate = tx.to === null
@@ -511,7 +539,8 @@ export function createSerialExecutor(
           if (permission === undefined) {
             if (await isFrozen(tables, toHex)) return rejected(TxStatus.ContractFrozen)
           } else {
-            const verdict = await permission.checkContractCall(tx.to)
+            const verdict =
+              permission.checkContractCallCached(tx.to) ?? (await permission.checkContractCall(tx.to))
             if (!verdict.allowed) return rejected(verdict.status)
           }
           if ((await adapter.codeOf(tx.to)).length === 0) return rejected(TxStatus.CallAddressError)
@@ -549,7 +578,7 @@ export function createSerialExecutor(
       } finally {
         await evm.journal.cleanup()
       }
-      await tables.flush()
+      if (!tables.flushCached()) await tables.flush()
       const created =
         isCreate && result.createdAddress !== undefined ? result.createdAddress.bytes : undefined
       return receiptOf(result.execResult, base, created)
@@ -560,12 +589,12 @@ export function createSerialExecutor(
      * call context and frame result as `runCall` gives a depth-0 call to a precompile (which
      * reads the caller and callee accounts, moves no value and bumps no nonce).
      */
-    async function executePrecompiled(
+    function executePrecompiled(
       signed: SignedTransaction,
       to: Address,
       contract: PrecompiledContract,
       base: bigint,
-    ): Promise<Receipt> {
+    ): Receipt | Promise<Receipt> {
       const gasLimit = txGasLimit - base
       host.topLevelFailure = undefined
       host.permissionDenial = undefined
@@ -590,13 +619,33 @@ export function createSerialExecutor(
         gas: new PrecompiledGasMeter(),
         logger: log,
       }
-      let outcome: PrecompiledOutcome
+      // Without waiting when the precompile answers from tables in memory.
+      let first: PrecompiledOutcome | Promise<PrecompiledOutcome>
       try {
-        outcome = await runPrecompiled(contract, signed.tx.data, ctx, gasLimit)
+        first = runPrecompiledFirst(contract, signed.tx.data, ctx, gasLimit)
       } catch (err) {
         tables.revert()
         throw err
       }
+      if (first instanceof Promise) {
+        return first.then(
+          (outcome) => settlePrecompiled(outcome, contract, gasLimit, base),
+          (err) => {
+            tables.revert()
+            throw err
+          },
+        )
+      }
+      return settlePrecompiled(first, contract, gasLimit, base)
+    }
+
+    /** Closes the savepoint of a precompiled transaction, replays its writes, gives its receipt. */
+    function settlePrecompiled(
+      outcome: PrecompiledOutcome,
+      contract: PrecompiledContract,
+      gasLimit: bigint,
+      base: bigint,
+    ): Receipt | Promise<Receipt> {
       if (outcome.kind === 'ok') tables.commit()
       else tables.revert()
       if (outcome.kind === 'failed') {
@@ -607,7 +656,8 @@ export function createSerialExecutor(
         })
         host.topLevelFailure = { code: outcome.code, message: outcome.message }
       }
-      await tables.flush()
+      if (!tables.flushCached())
+        return tables.flush().then(() => receiptOf(precompiledExecResult(outcome, gasLimit), base, undefined))
       return receiptOf(precompiledExecResult(outcome, gasLimit), base, undefined)
     }
 

@@ -1,4 +1,12 @@
-import type { Address, Bytes, Condition, Entry, Table, TableInfo, TableStore } from '@consortia/interface'
+import type {
+  Address,
+  Bytes,
+  CachedTable,
+  CachedTableStore,
+  Condition,
+  Entry,
+  TableInfo,
+} from '@consortia/interface'
 import {
   ACCOUNT_KEY_FIELD,
   ACCOUNT_VALUE_FIELD,
@@ -107,11 +115,11 @@ function hexBytes(hex: string): Address {
  * live in the overlay — in the account's own table on AMDB StorageState, in a table of the
  * block's table store that holds only those rows on MPT state.
  */
-export function createPermissionTableStore(overlay: TableOverlay, accounts: AccountSource): TableStore {
+export function createPermissionTableStore(overlay: TableOverlay, accounts: AccountSource): CachedTableStore {
   // The permission layer keeps the tables it opened for the block; a table created inside a
   // call frame that reverted is gone again, so each operation looks the table up anew: reads
   // of a vanished table see no rows, writes create it again with the same schema.
-  const plain = (info: TableInfo): Table => {
+  const plain = (info: TableInfo): CachedTable => {
     const name = info.name
     const exists = async () => (await overlay.tableInfo(name)) !== undefined
     const ensure = async () => {
@@ -123,6 +131,11 @@ export function createPermissionTableStore(overlay: TableOverlay, accounts: Acco
       info,
       select: async (key: string, condition?: Condition) =>
         (await exists()) ? overlay.select(name, key, condition) : [],
+      selectCached: (key: string, condition?: Condition) => {
+        const known = overlay.cachedInfo(name)
+        if (known === undefined) return undefined
+        return known === null ? [] : overlay.selectCached(name, key, condition)
+      },
       insert: async (key: string, entry: Entry) => {
         await ensure()
         return overlay.insert(name, key, entry)
@@ -135,7 +148,7 @@ export function createPermissionTableStore(overlay: TableOverlay, accounts: Acco
         (await exists()) ? overlay.remove(name, key, condition) : 0,
     }
   }
-  const accountTable = (name: string, address: Address): Table => {
+  const accountTable = (name: string, address: Address): CachedTable => {
     const info = accountInfo(name)
     // The overlay's own table for the account's rows, created on the first write.
     const ensure = async () => {
@@ -154,6 +167,13 @@ export function createPermissionTableStore(overlay: TableOverlay, accounts: Acco
         if ((await overlay.recheckTable(name)) === undefined) return []
         return overlay.select(name, key, condition)
       },
+      selectCached(key: string, condition?: Condition) {
+        // The code row comes from the state (asynchronous); the others from the overlay.
+        if (key === AccountRow.code) return undefined
+        const known = overlay.recheckTableCached(name)
+        if (known === undefined) return undefined
+        return known === null ? [] : overlay.selectCached(name, key, condition)
+      },
       async insert(key: string, entry: Entry) {
         await ensure()
         return overlay.insert(name, key, entry)
@@ -170,6 +190,16 @@ export function createPermissionTableStore(overlay: TableOverlay, accounts: Acco
   }
   return {
     createTable: (info: TableInfo) => overlay.createTable(info),
+    openTableCached(name: string) {
+      if (ACCOUNT_TABLE_NAME.test(name)) {
+        // Known to the overlay: the table exists; otherwise the state must be asked.
+        return overlay.cachedInfo(name) == null
+          ? undefined
+          : accountTable(name, hexBytes(name.slice(CONTRACT_TABLE_PREFIX.length)))
+      }
+      const info = overlay.cachedInfo(name)
+      return info == null ? info : plain(info)
+    },
     async openTable(name: string) {
       if (ACCOUNT_TABLE_NAME.test(name)) {
         const address = hexBytes(name.slice(CONTRACT_TABLE_PREFIX.length))
@@ -238,8 +268,35 @@ export class GuardedTables implements PrecompiledTables {
     return this.tables.tableInfo(name)
   }
 
+  cachedInfo(name: string): TableInfo | null | undefined {
+    return this.tables.cachedInfo?.(name)
+  }
+
   select(table: string, key: string, condition?: Condition): Promise<Entry[]> {
     return this.tables.select(table, key, condition)
+  }
+
+  selectCached(table: string, key: string, condition?: Condition): Entry[] | undefined {
+    return this.tables.selectCached?.(table, key, condition)
+  }
+
+  // The `...Cached` writes: `undefined` (nothing done) when the table's ACL is not cached or
+  // the rows are not in memory; a refusal is reported and thrown as by the asynchronous ones.
+  insertCached(table: string, key: string, entry: Entry): number | undefined {
+    if (!this.writableCached(table)) return undefined
+    return this.tables.insertCached?.(table, key, entry)
+  }
+
+  updateCached(table: string, key: string, entry: Entry, condition?: Condition): number | undefined {
+    if (!this.writableCached(table)) return undefined
+    return this.tables.updateCached?.(table, key, entry, condition)
+  }
+
+  private writableCached(table: string): boolean {
+    const verdict = this.permission.checkTableWriteCached(this.caller, table)
+    if (verdict === undefined) return false
+    this.check(verdict)
+    return true
   }
 
   async createTable(info: TableInfo): Promise<number> {

@@ -271,6 +271,20 @@ export async function runPrecompiled(
   ctx: PrecompiledCallContext,
   gasLimit: bigint,
 ): Promise<PrecompiledOutcome> {
+  return runPrecompiledFirst(contract, data, ctx, gasLimit)
+}
+
+/**
+ * `runPrecompiled` that answers without waiting when the method does (a method returns its
+ * values directly when it needed no table read, e.g. DagTransfer on rows in memory): the
+ * outcome, or its promise (a native `Promise`). Errors other than a `PrecompiledFailure` are thrown (or rejected).
+ */
+export function runPrecompiledFirst(
+  contract: PrecompiledContract,
+  data: Bytes,
+  ctx: PrecompiledCallContext,
+  gasLimit: bigint,
+): PrecompiledOutcome | Promise<PrecompiledOutcome> {
   ctx.gas.touchMemory(data.length)
   const selector = selectorOfCallData(data)
   const compiled = selector === undefined ? undefined : compilePrecompiled(contract, ctx.crypto).get(selector)
@@ -296,18 +310,42 @@ export async function runPrecompiled(
         `${contract.name}.${compiled.method.signature}: undecodable arguments (${(err as Error).message.split('\n')[0]})`,
       )
     }
-    const values = await compiled.method.call(args, ctx)
-    const output = values instanceof Uint8Array ? values : encodeValues(compiled.outputs, values)
-    ctx.gas.touchMemory(output.length)
-    const gasUsed = ctx.gas.total()
-    if (gasUsed > gasLimit) return { kind: 'out-of-gas', gasUsed: gasLimit }
-    return { kind: 'ok', output, gasUsed }
+    const values = compiled.method.call(args, ctx)
+    if (isPromise(values)) {
+      return Promise.resolve(values)
+        .then((v) => completed(v, compiled, ctx, gasLimit))
+        .catch((err) => failed(err, ctx, gasLimit))
+    }
+    return completed(values, compiled, ctx, gasLimit)
   } catch (err) {
-    if (!(err instanceof PrecompiledFailure)) throw err
-    const gasUsed = ctx.gas.total()
-    if (gasUsed > gasLimit) return { kind: 'out-of-gas', gasUsed: gasLimit }
-    return { kind: 'failed', code: err.code, output: encodeCode(err.code), gasUsed, message: err.message }
+    return failed(err, ctx, gasLimit)
   }
+}
+
+function isPromise<T>(value: T | Promise<T>): value is Promise<T> {
+  return typeof (value as { then?: unknown } | null)?.then === 'function'
+}
+
+// The outcome of a method that returned: its values encoded, gas metered.
+function completed(
+  values: readonly unknown[] | Bytes,
+  compiled: CompiledMethod,
+  ctx: PrecompiledCallContext,
+  gasLimit: bigint,
+): PrecompiledOutcome {
+  const output = values instanceof Uint8Array ? values : encodeValues(compiled.outputs, values)
+  ctx.gas.touchMemory(output.length)
+  const gasUsed = ctx.gas.total()
+  if (gasUsed > gasLimit) return { kind: 'out-of-gas', gasUsed: gasLimit }
+  return { kind: 'ok', output, gasUsed }
+}
+
+// The outcome of a call that failed with a FISCO code; any other error is thrown on.
+function failed(err: unknown, ctx: PrecompiledCallContext, gasLimit: bigint): PrecompiledOutcome {
+  if (!(err instanceof PrecompiledFailure)) throw err
+  const gasUsed = ctx.gas.total()
+  if (gasUsed > gasLimit) return { kind: 'out-of-gas', gasUsed: gasLimit }
+  return { kind: 'failed', code: err.code, output: encodeCode(err.code), gasUsed, message: err.message }
 }
 
 /**

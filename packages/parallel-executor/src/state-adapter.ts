@@ -32,7 +32,7 @@ export interface StateViewAdapterComponents {
    * Runs before every storage write (SSTORE) of the EVM; it may throw an `EVMError` to halt
    * the frame (the executor checks the permission to write the contract's storage here).
    */
-  readonly beforeStorageWrite?: (address: Address) => Promise<void>
+  readonly beforeStorageWrite?: (address: Address) => Promise<void> | undefined
 }
 
 /** What the adapter knows of one address; `undefined` fields are not loaded yet. */
@@ -59,7 +59,7 @@ export class StateViewAdapter implements StateManagerInterface {
   private readonly hash: (data: Uint8Array) => Hash32
   private readonly emptyCodeHash: Hash32
   private readonly isPrecompiled: (addressHex: string) => boolean
-  private readonly beforeStorageWrite: ((address: Address) => Promise<void>) | undefined
+  private readonly beforeStorageWrite: ((address: Address) => Promise<void> | undefined) | undefined
   private readonly original = new Map<string, Uint8Array>()
   private readonly cache = new Map<string, CachedAddress>()
   private readonly cacheEntriesMax: number
@@ -250,7 +250,9 @@ export class StateViewAdapter implements StateManagerInterface {
   }
 
   async putStorage(address: EthAddress, key: Uint8Array, value: Uint8Array): Promise<void> {
-    if (this.beforeStorageWrite !== undefined) await this.beforeStorageWrite(address.bytes)
+    // Undefined: the check was answered without waiting.
+    const check = this.beforeStorageWrite?.(address.bytes)
+    if (check !== undefined) await check
     let start = 0
     while (start < value.length && value[start] === 0) start++
     const word = value.subarray(start)

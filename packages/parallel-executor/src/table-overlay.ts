@@ -1,4 +1,12 @@
-import type { Condition, Entry, Logger, Table, TableInfo, TableStore } from '@consortia/interface'
+import type {
+  CachedTable,
+  CachedTableStore,
+  Condition,
+  Entry,
+  Logger,
+  TableInfo,
+  TableStore,
+} from '@consortia/interface'
 import { silentLogger } from '@consortia/interface'
 import { PrecompiledCode } from './codes.js'
 import { entryMatches, selectRows } from './condition.js'
@@ -58,6 +66,21 @@ export interface PrecompiledTables {
   update(table: string, key: string, entry: Entry, condition?: Condition): Promise<number>
   /** Removes the rows of `key` matching `condition`; the row count. */
   remove(table: string, key: string, condition?: Condition): Promise<number>
+  /**
+   * The schema of `name` without waiting: the schema, `null` when the table is known not to
+   * exist, `undefined` when only `tableInfo` can tell.
+   */
+  cachedInfo?(name: string): TableInfo | null | undefined
+  /**
+   * `select` when the key's rows are in memory, else `undefined`. Like the other `...Cached`
+   * methods, a synchronous fast path: same result as the asynchronous method, or `undefined`
+   * without doing anything, and the caller then uses the asynchronous one.
+   */
+  selectCached?(table: string, key: string, condition?: Condition): Entry[] | undefined
+  /** `insert` when the schema and the key's rows are in memory, else `undefined` (nothing written). */
+  insertCached?(table: string, key: string, entry: Entry): number | undefined
+  /** `update` when the schema and the key's rows are in memory, else `undefined` (nothing written). */
+  updateCached?(table: string, key: string, entry: Entry, condition?: Condition): number | undefined
 }
 
 /** Options of a `TableOverlay`. */
@@ -77,7 +100,7 @@ export interface TableOverlayInit {
 export class TableOverlay implements PrecompiledTables {
   private readonly base: TableStore
   private readonly infos = new Map<string, TableInfo | null>()
-  private readonly baseTables = new Map<string, Table>()
+  private readonly baseTables = new Map<string, CachedTable>()
   private readonly rows = new RowCache()
   private ops: Op[] = []
   private readonly undo: Undo[] = []
@@ -163,6 +186,18 @@ export class TableOverlay implements PrecompiledTables {
     return table.info
   }
 
+  /**
+   * `recheckTable` without waiting: the schema when the overlay knows the table, `null` when
+   * the overlay and the store both know it is missing, `undefined` when only `recheckTable`
+   * can tell (nothing is recorded then).
+   */
+  recheckTableCached(name: string): TableInfo | null | undefined {
+    const known = this.infos.get(name)
+    if (known !== null) return known
+    const store = this.base as CachedTableStore
+    return store.openTableCached?.(name) === null ? null : undefined
+  }
+
   /** Creates a table; 0 on success, `-50001` when it exists. */
   async createTable(info: TableInfo): Promise<number> {
     if ((await this.tableInfo(info.name)) !== undefined) return PrecompiledCode.TableNameAlreadyExists
@@ -183,11 +218,30 @@ export class TableOverlay implements PrecompiledTables {
     return selectRows(rows, condition)
   }
 
+  /** `select` when the key's rows are in memory (read or written earlier), else `undefined`. */
+  selectCached(table: string, key: string, condition?: Condition): Entry[] | undefined {
+    const rows = this.rowsCached(table, key)
+    return rows === undefined ? undefined : selectRows(rows, condition)
+  }
+
   /** Inserts one row (the key field is set to `key`); returns 1, or `-50008` for an unknown field. */
   async insert(table: string, key: string, entry: Entry): Promise<number> {
     const info = this.infos.get(table) || (await this.requireInfo(table))
     if (!fieldsValid(info, entry)) return PrecompiledCode.TableInvalidField
     const rows = this.rows.get(table, key) ?? (await this.loadRows(table, key))
+    return this.insertInto(info, table, key, entry, rows)
+  }
+
+  /** `insert` when the schema and the key's rows are in memory, else `undefined` (nothing written). */
+  insertCached(table: string, key: string, entry: Entry): number | undefined {
+    const info = this.infos.get(table)
+    if (!info) return undefined
+    if (!fieldsValid(info, entry)) return PrecompiledCode.TableInvalidField
+    const rows = this.rowsCached(table, key)
+    return rows === undefined ? undefined : this.insertInto(info, table, key, entry, rows)
+  }
+
+  private insertInto(info: TableInfo, table: string, key: string, entry: Entry, rows: readonly Entry[]) {
     const row = Object.freeze({ ...entry, [info.keyField]: key })
     this.setRows(table, key, [...rows, row])
     this.ops.push({ kind: 'insert', table, key, entry: Object.freeze({ ...entry }), count: 1 })
@@ -200,15 +254,29 @@ export class TableOverlay implements PrecompiledTables {
    */
   async update(table: string, key: string, entryIn: Entry, condition?: Condition): Promise<number> {
     const info = this.infos.get(table) || (await this.requireInfo(table))
-    if (!fieldsValid(info, entryIn)) return PrecompiledCode.TableInvalidField
-    // The key field may be restated but not changed (AMDB refuses it: -51503); the replayed
-    // entry is a frozen copy without it.
-    const keyField = info.keyField
-    if (keyField in entryIn && entryIn[keyField] !== key) return PrecompiledCode.InvalidUpdateTableKey
-    const entry: Record<string, string> = {}
-    for (const field of Object.keys(entryIn)) if (field !== keyField) entry[field] = entryIn[field] as string
-    Object.freeze(entry)
+    const entry = updateEntry(info, key, entryIn)
+    if (typeof entry === 'number') return entry
     const rows = this.rows.get(table, key) ?? (await this.loadRows(table, key))
+    return this.updateIn(table, key, entry, condition, rows)
+  }
+
+  /** `update` when the schema and the key's rows are in memory, else `undefined` (nothing written). */
+  updateCached(table: string, key: string, entryIn: Entry, condition?: Condition): number | undefined {
+    const info = this.infos.get(table)
+    if (!info) return undefined
+    const entry = updateEntry(info, key, entryIn)
+    if (typeof entry === 'number') return entry
+    const rows = this.rowsCached(table, key)
+    return rows === undefined ? undefined : this.updateIn(table, key, entry, condition, rows)
+  }
+
+  private updateIn(
+    table: string,
+    key: string,
+    entry: Entry,
+    condition: Condition | undefined,
+    rows: readonly Entry[],
+  ): number {
     let count = 0
     const next: Entry[] = []
     for (const r of rows) {
@@ -297,6 +365,48 @@ export class TableOverlay implements PrecompiledTables {
       else rc = await table.remove(op.key, op.condition)
       if (rc !== op.count) throw replayMismatch(op.table, op.kind, op.count, rc)
     }
+    this.trimCache()
+  }
+
+  /**
+   * `flush` without waiting, as far as it goes: replays pending writes, in order, while the
+   * store can take them synchronously (inserts and updates of tables already opened, through
+   * the store's `insertCached`/`updateCached`). Returns true when nothing is left pending;
+   * otherwise `flush()` replays the rest. Only at depth 0.
+   */
+  flushCached(): boolean {
+    if (this.marks.length !== 0)
+      throw executorError('INVARIANT_VIOLATED', 'table overlay flush inside a savepoint')
+    const ops = this.ops
+    let done = 0
+    for (; done < ops.length; done++) {
+      const op = ops[done] as Op
+      if (op.kind === 'create') break
+      const table = this.baseTables.get(op.table)
+      if (table === undefined) break
+      const rc =
+        op.kind === 'insert'
+          ? table.insertCached?.(op.key, op.entry)
+          : op.kind === 'update'
+            ? table.updateCached?.(op.key, op.entry, op.condition)
+            : undefined
+      if (rc === undefined) break
+      if (rc !== op.count) {
+        // As `flush`: the writes after a mismatch are not replayed.
+        this.ops = []
+        throw replayMismatch(op.table, op.kind, op.count, rc)
+      }
+    }
+    if (done < ops.length) {
+      this.ops = done === 0 ? ops : ops.slice(done)
+      return false
+    }
+    this.ops = []
+    this.trimCache()
+    return true
+  }
+
+  private trimCache(): void {
     if (this.rows.size > this.cachedKeysMax) {
       this.log.debug('table overlay cache dropped', {
         cachedKeys: this.rows.size,
@@ -316,7 +426,7 @@ export class TableOverlay implements PrecompiledTables {
     return true
   }
 
-  private async baseTable(name: string): Promise<Table> {
+  private async baseTable(name: string): Promise<CachedTable> {
     let table = this.baseTables.get(name)
     if (table === undefined) {
       table = await this.base.openTable(name)
@@ -343,6 +453,25 @@ export class TableOverlay implements PrecompiledTables {
     const loaded = pending
       ? []
       : (await (await this.baseTable(table)).select(key)).map((e) => Object.freeze({ ...e }))
+    this.rows.set(table, key, loaded)
+    return loaded
+  }
+
+  /**
+   * `loadRows` without waiting: the key's rows when the overlay holds them, or when the table is
+   * known and the store's table hands them over synchronously (`selectCached`); else undefined.
+   */
+  private rowsCached(table: string, key: string): readonly Entry[] | undefined {
+    const cached = this.rows.get(table, key)
+    if (cached !== undefined) return cached
+    if (!this.infos.get(table)) return undefined
+    let loaded: readonly Entry[]
+    if (this.ops.some((op) => op.kind === 'create' && op.info.name === table)) loaded = []
+    else {
+      const rows = this.baseTables.get(table)?.selectCached?.(key)
+      if (rows === undefined) return undefined
+      loaded = rows.map((e) => Object.freeze({ ...e }))
+    }
     this.rows.set(table, key, loaded)
     return loaded
   }
@@ -386,6 +515,20 @@ class RowCache {
     this.byTable.clear()
     this.size = 0
   }
+}
+
+/**
+ * The entry an update replays: a frozen copy of `entryIn` without the key field, or a FISCO
+ * code (-50008 unknown field; -51503 when the entry changes the key field: AMDB refuses it,
+ * restating the key is allowed).
+ */
+function updateEntry(info: TableInfo, key: string, entryIn: Entry): Entry | number {
+  if (!fieldsValid(info, entryIn)) return PrecompiledCode.TableInvalidField
+  const keyField = info.keyField
+  if (keyField in entryIn && entryIn[keyField] !== key) return PrecompiledCode.InvalidUpdateTableKey
+  const entry: Record<string, string> = {}
+  for (const field of Object.keys(entryIn)) if (field !== keyField) entry[field] = entryIn[field] as string
+  return Object.freeze(entry)
 }
 
 function fieldsValid(info: TableInfo, entry: Entry): boolean {

@@ -158,4 +158,63 @@ describe('parallel codec: result batches in one transferable buffer', () => {
     expect(back[2]?.receipt?.contractAddress).toEqual(bytes(...Array(20).fill(9)))
     expect(back[1]?.receipt).toBeUndefined()
   })
+
+  it('carries long, non-ASCII and null values, big gas figures and log topics exactly', () => {
+    // Code values are thousands of hex characters; table names and keys may be any Unicode.
+    const code = 'ab'.repeat(6000)
+    const unicode = 'r:u_表\u0000ключ-é'
+    const long = `${'x'.repeat(200)}é${'y'.repeat(50)}`
+    const receipt: Receipt = {
+      stateRoot: bytes(...Array(32).fill(3)),
+      gasUsed: (1n << 70n) + 5n,
+      contractAddress: new Uint8Array(20),
+      logsBloom: new Uint8Array(256),
+      status: 0x1a,
+      output: new Uint8Array(0),
+      remainGas: undefined,
+      logs: [
+        { address: bytes(...Array(20).fill(1)), topics: [], data: new Uint8Array(0) },
+        {
+          address: bytes(...Array(20).fill(2)),
+          topics: [bytes(...Array(32).fill(3)), bytes(...Array(32).fill(4))],
+          data: bytes(...Array(300).fill(5)),
+        },
+      ],
+    }
+    const results: TaskResult[] = [
+      {
+        index: 0,
+        receipt,
+        reads: ['c:aa', code, unicode, long, 'a:bb', null, '', ''],
+        writes: [unicode, '[{"k":"ключ","v":"é"}]'],
+        stateOps: [['put-account', bytes(1), { nonce: 0n, balance: (1n << 200n) + 1n, codeHash: bytes(9) }]],
+      },
+      { index: 70_000, unsafe: 'transient object é' },
+    ]
+    const back = decodeResults(encodeResults(results))
+    expect(back[0]?.reads).toEqual(results[0]?.reads)
+    expect(back[0]?.writes).toEqual(results[0]?.writes)
+    expect(back[0]?.receipt?.gasUsed).toBe((1n << 70n) + 5n)
+    expect(back[0]?.receipt?.remainGas).toBeUndefined()
+    expect(back[0]?.receipt?.status).toBe(0x1a)
+    expect(back[0]?.receipt?.logs).toEqual(receipt.logs)
+    expect(back[0]?.receipt?.stateRoot).toEqual(receipt.stateRoot)
+    expect(back[0]?.stateOps).toEqual(results[0]?.stateOps)
+    expect(back[1]).toEqual({ index: 70_000, unsafe: 'transient object é' })
+    // A batch's buffer is its own (transferred), though the worker reuses its writer.
+    const first = encodeResults([{ index: 1, reads: ['a:01', 'x'] }])
+    encodeResults([{ index: 2, reads: ['a:02', 'y'] }])
+    expect(decodeResults(first)[0]?.reads).toEqual(['a:01', 'x'])
+  })
+
+  it('rejects negative bigints, truncated batches and trailing bytes', () => {
+    const good = encodeResults([{ index: 3, reads: ['a:01', 'value'], writes: [] }])
+    expect(() => decodeResults(good.slice(0, good.length - 2))).toThrow(/truncated/)
+    expect(() => decodeResults(Uint8Array.from([...good, 0]))).toThrow(/trailing bytes/)
+    const negative: TaskResult = {
+      index: 4,
+      stateOps: [['put-account', bytes(1), { nonce: -1n, balance: 0n, codeHash: bytes(9) }]],
+    }
+    expect(() => encodeResults([negative])).toThrow('expected a non-negative nonce, got -1')
+  })
 })

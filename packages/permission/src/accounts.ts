@@ -32,6 +32,12 @@ export class AccountTables {
     return rows[0]?.[ACCOUNT_VALUE_FIELD] === 'true'
   }
 
+  /** `isFrozen` without waiting, or `undefined` when the row is not in memory. */
+  isFrozenCached(address: AddressHex): boolean | undefined {
+    const rows = this.store.rowsCached(accountTableName(address), AccountRow.frozen)
+    return rows === undefined ? undefined : rows[0]?.[ACCOUNT_VALUE_FIELD] === 'true'
+  }
+
   /** Sets the `frozen` row, creating the account table when it is missing. Returns the row count. */
   async setFrozen(address: AddressHex, frozen: boolean): Promise<number> {
     const info = accountTableInfo(address)

@@ -91,6 +91,25 @@ export class AclStore {
     return set
   }
 
+  /**
+   * `effective` without waiting: the cached set (its cache position refreshed as `effective`
+   * does), or `undefined` when the ACL of `table` is not cached and `effective` must read it.
+   */
+  effectiveCached(table: string): ReadonlySet<AddressHex> | undefined {
+    const hit = this.cache.get(table)
+    if (hit !== undefined) {
+      this.cache.delete(table)
+      this.cache.set(table, hit)
+    }
+    return hit
+  }
+
+  /** `isPermitted` from the cache: the answer, or `undefined` when the ACL is not cached. */
+  isPermittedCached(table: string, actor: AddressHex): boolean | undefined {
+    const acl = this.effectiveCached(table)
+    return acl === undefined ? undefined : acl.size === 0 || acl.has(actor)
+  }
+
   /** Whitelist by presence: true when the ACL of `table` is empty or holds `actor`. */
   async isPermitted(table: string, actor: AddressHex): Promise<boolean> {
     const acl = await this.effective(table)

@@ -38,19 +38,31 @@ export class Enforcement {
   /** Before a transaction runs: a frozen sender gets receipt status 31 (AccountFrozen). */
   async checkSender(sender: Address): Promise<Verdict> {
     const a = addressToHex(sender, 'sender')
-    if (await this.s.accounts.isFrozen(a)) {
-      return deny(PermissionStatus.AccountFrozen, PermissionCode.AccountFrozen, `account ${a} is frozen`, a)
-    }
-    return ALLOWED
+    return senderVerdict(a, await this.s.accounts.isFrozen(a))
+  }
+
+  /**
+   * `checkSender` without waiting: the verdict when the sender's `frozen` row is in memory,
+   * else `undefined` (then use `checkSender`). The same holds for every `...Cached` hook:
+   * the verdict of its asynchronous namesake, or `undefined` having read nothing new.
+   */
+  checkSenderCached(sender: Address): Verdict | undefined {
+    const a = addressToHex(sender, 'sender')
+    const frozen = this.s.accounts.isFrozenCached(a)
+    return frozen === undefined ? undefined : senderVerdict(a, frozen)
   }
 
   /** Before entering a contract's code (top-level or nested call): frozen gives status 30 (ContractFrozen). */
   async checkContractCall(contract: Address): Promise<Verdict> {
     const c = addressToHex(contract, 'contract')
-    if (await this.s.accounts.isFrozen(c)) {
-      return deny(PermissionStatus.ContractFrozen, PermissionCode.ContractFrozen, `contract ${c} is frozen`)
-    }
-    return ALLOWED
+    return contractCallVerdict(c, await this.s.accounts.isFrozen(c))
+  }
+
+  /** `checkContractCall` without waiting, or `undefined` when the `frozen` row is not in memory. */
+  checkContractCallCached(contract: Address): Verdict | undefined {
+    const c = addressToHex(contract, 'contract')
+    const frozen = this.s.accounts.isFrozenCached(c)
+    return frozen === undefined ? undefined : contractCallVerdict(c, frozen)
   }
 
   /**
@@ -104,6 +116,21 @@ export class Enforcement {
    * other table is writable by the actor when its ACL is empty or names the actor.
    */
   async checkTableWrite(caller: CallerContext, tableName: string): Promise<Verdict> {
+    const actor = this.tableWriteActor(caller, tableName)
+    if (typeof actor !== 'string') return actor
+    return tableWriteVerdict(actor, tableName, await this.s.acl.isPermitted(tableName, actor))
+  }
+
+  /** `checkTableWrite` without waiting, or `undefined` when the table's ACL is not cached. */
+  checkTableWriteCached(caller: CallerContext, tableName: string): Verdict | undefined {
+    const actor = this.tableWriteActor(caller, tableName)
+    if (typeof actor !== 'string') return actor
+    const permitted = this.s.acl.isPermittedCached(tableName, actor)
+    return permitted === undefined ? undefined : tableWriteVerdict(actor, tableName, permitted)
+  }
+
+  // The actor whose right a table write needs, or the refusal when the table or frame has none.
+  private tableWriteActor(caller: CallerContext, tableName: string): AddressHex | Verdict {
     const kind = tableClassOf(tableName)
     if (kind !== 'acl') {
       return deny(
@@ -120,13 +147,7 @@ export class Enforcement {
         'no actor for table write',
       )
     }
-    if (await this.s.acl.isPermitted(tableName, actor)) return ALLOWED
-    return deny(
-      PermissionStatus.PermissionDenied,
-      PermissionCode.PermissionDenied,
-      `${actor} may not write ${tableName}`,
-      actor,
-    )
+    return actor
   }
 
   /**
@@ -137,20 +158,17 @@ export class Enforcement {
   async checkStorageWrite(caller: CallerContext, contract: Address): Promise<Verdict> {
     const c = addressToHex(contract, 'contract')
     const actor = actorOf(caller, this.s.mode, 'storage')
-    if (actor === undefined) {
-      return deny(
-        PermissionStatus.PermissionDenied,
-        PermissionCode.PermissionDenied,
-        'no actor for storage write',
-      )
-    }
-    if (await this.s.acl.isPermitted(accountTableName(c), actor)) return ALLOWED
-    return deny(
-      PermissionStatus.PermissionDenied,
-      PermissionCode.PermissionDenied,
-      `${actor} may not write the storage of ${c}`,
-      actor,
-    )
+    if (actor === undefined) return NO_STORAGE_ACTOR
+    return storageWriteVerdict(actor, c, await this.s.acl.isPermitted(accountTableName(c), actor))
+  }
+
+  /** `checkStorageWrite` without waiting, or `undefined` when the ACL of `c_<contract>` is not cached. */
+  checkStorageWriteCached(caller: CallerContext, contract: Address): Verdict | undefined {
+    const c = addressToHex(contract, 'contract')
+    const actor = actorOf(caller, this.s.mode, 'storage')
+    if (actor === undefined) return NO_STORAGE_ACTOR
+    const permitted = this.s.acl.isPermittedCached(accountTableName(c), actor)
+    return permitted === undefined ? undefined : storageWriteVerdict(actor, c, permitted)
   }
 
   /**
@@ -231,6 +249,40 @@ export class Enforcement {
       },
     }
   }
+}
+
+function senderVerdict(a: AddressHex, frozen: boolean): Verdict {
+  if (!frozen) return ALLOWED
+  return deny(PermissionStatus.AccountFrozen, PermissionCode.AccountFrozen, `account ${a} is frozen`, a)
+}
+
+function contractCallVerdict(c: AddressHex, frozen: boolean): Verdict {
+  if (!frozen) return ALLOWED
+  return deny(PermissionStatus.ContractFrozen, PermissionCode.ContractFrozen, `contract ${c} is frozen`)
+}
+
+function tableWriteVerdict(actor: AddressHex, tableName: string, permitted: boolean): Verdict {
+  if (permitted) return ALLOWED
+  return deny(
+    PermissionStatus.PermissionDenied,
+    PermissionCode.PermissionDenied,
+    `${actor} may not write ${tableName}`,
+    actor,
+  )
+}
+
+const NO_STORAGE_ACTOR: Verdict = Object.freeze(
+  deny(PermissionStatus.PermissionDenied, PermissionCode.PermissionDenied, 'no actor for storage write'),
+)
+
+function storageWriteVerdict(actor: AddressHex, c: AddressHex, permitted: boolean): Verdict {
+  if (permitted) return ALLOWED
+  return deny(
+    PermissionStatus.PermissionDenied,
+    PermissionCode.PermissionDenied,
+    `${actor} may not write the storage of ${c}`,
+    actor,
+  )
 }
 
 function actorField(actor: AddressHex | undefined): { actor?: string } {

@@ -1,4 +1,4 @@
-import type { Address, Logger, TableStore } from '@consortia/interface'
+import type { Address, CachedTableStore, Logger, TableStore } from '@consortia/interface'
 import { silentLogger } from '@consortia/interface'
 import { AccountTables, CONTRACT_MANAGERS_MAX } from './accounts.js'
 import { ACL_CACHE_TABLES_MAX, ACL_ENTRIES_MAX, AclStore } from './acl.js'
@@ -28,8 +28,12 @@ import { TablePermissions } from './table-permissions.js'
 
 /** Options of `createPermission`: one group's settings plus the block being executed. */
 export interface PermissionInit {
-  /** The tables of the block being executed (the executor's overlay, an AMDB change set, ...). */
-  readonly tables: TableStore
+  /**
+   * The tables of the block being executed (the executor's overlay, an AMDB change set, ...).
+   * Where the store offers the optional `openTableCached` and the tables `selectCached`, the
+   * `...Cached` hooks answer from rows in memory without waiting.
+   */
+  readonly tables: CachedTableStore
   /** Height of the block being executed; ACL changes written now take effect at `blockNumber + 1`. */
   readonly blockNumber: number
   /** Whose rights checks use: `origin` (default, FISCO) or `caller` (strict). A group setting. */

@@ -2,11 +2,11 @@
  * Compact encodings for the messages between the parallel executor and its workers. A block's
  * transactions travel to each worker once, packed into one `ArrayBuffer` (a memory copy per
  * worker instead of a structured clone of every object); workers answer with batches of
- * results packed as UTF-8 JSON into one transferable buffer. Both are far cheaper for the main
- * thread than structured clones of many small objects, typed arrays and bigints.
+ * results packed in a compact binary layout into one transferable buffer. Both are far cheaper
+ * than structured clones of many small objects, typed arrays and bigints (and the binary
+ * results than JSON text: no hex for byte arrays, no text to build and parse).
  */
 import type {
-  AccountState,
   Condition,
   Entry,
   Log,
@@ -42,7 +42,8 @@ class Writer {
   view = new DataView(this.bytes.buffer)
   length = 0
 
-  private room(n: number): void {
+  /** Makes room for `n` more bytes. */
+  room(n: number): void {
     if (this.length + n <= this.bytes.length) return
     let size = this.bytes.length * 2
     while (size < this.length + n) size *= 2
@@ -263,138 +264,19 @@ export class TransactionReader {
 
 // --- results ----------------------------------------------------------------------------
 
-const textEncoder = new TextEncoder()
-const textDecoder = new TextDecoder()
 const ZERO_HASH = new Uint8Array(32)
 const ZERO_ADDRESS = new Uint8Array(20)
-
-const hex = (b: Uint8Array): string => Buffer.from(b.buffer, b.byteOffset, b.byteLength).toString('hex')
-
-/** Value of each lower-case hex digit by char code (-1 elsewhere). */
-const NIBBLE = new Int8Array(128).fill(-1)
-for (let i = 0; i < 16; i++) NIBBLE['0123456789abcdef'.charCodeAt(i)] = i
-
-/** Hex (lower case, no prefix, made by `hex`) to bytes that own their buffer. */
-function unhex(h: string): Uint8Array {
-  const out = new Uint8Array(h.length >> 1)
-  if (out.length > 64) {
-    Buffer.from(out.buffer, out.byteOffset, out.byteLength).write(h, 'hex')
-    return out
-  }
-  // Short values (words, addresses, hashes): a table lookup beats creating a Buffer.
-  for (let i = 0; i < out.length; i++)
-    out[i] = ((NIBBLE[h.charCodeAt(2 * i)] as number) << 4) | (NIBBLE[h.charCodeAt(2 * i + 1)] as number)
-  return out
-}
-
-/** A bigint as a JSON number when it is exact, else as a decimal string. */
-const bigToJSON = (v: bigint): number | string =>
-  v <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(v) : v.toString()
 
 const isZero = (b: Uint8Array): boolean => {
   for (let i = 0; i < b.length; i++) if (b[i] !== 0) return false
   return true
 }
 
-type ReceiptJSON = [
-  number,
-  number | string,
-  number | string | null,
-  string,
-  string,
-  string,
-  string,
-  [string, string[], string][],
-]
-type StateOpJSON =
-  | ['a', string, string, string, string]
-  | ['s', string, string, string]
-  | ['c']
-  | ['m']
-  | ['r']
 type TableOpJSON =
   | ['create', TableInfo]
   | ['insert', string, string, Entry, number]
   | ['update', string, string, Entry, Condition | null, number]
   | ['remove', string, string, Condition | null, number]
-type ResultJSON = [
-  number,
-  string | null,
-  ReceiptJSON | null,
-  (string | ItemValue)[] | null,
-  (string | ItemValue)[] | null,
-  StateOpJSON[] | null,
-  TableOpJSON[] | null,
-  (string | ItemValue)[] | null,
-]
-
-function receiptToJSON(r: Receipt): ReceiptJSON {
-  return [
-    r.status,
-    bigToJSON(r.gasUsed),
-    r.remainGas === undefined ? null : bigToJSON(r.remainGas),
-    hex(r.output),
-    isZero(r.contractAddress) && r.contractAddress.length === 20 ? '' : hex(r.contractAddress),
-    isZero(r.stateRoot) && r.stateRoot.length === 32 ? '' : hex(r.stateRoot),
-    isZero(r.logsBloom) && r.logsBloom.length === 256 ? '' : hex(r.logsBloom),
-    r.logs.map((l) => [hex(l.address), l.topics.map(hex), hex(l.data)]),
-  ]
-}
-
-function receiptFromJSON(j: ReceiptJSON): Receipt {
-  const logs: Log[] = j[7].map(([address, topics, data]) => ({
-    address: unhex(address),
-    topics: topics.map(unhex),
-    data: unhex(data),
-  }))
-  return {
-    // The serial executor shares one zero hash and zero address between its receipts too.
-    stateRoot: j[5] === '' ? ZERO_HASH : unhex(j[5]),
-    gasUsed: BigInt(j[1]),
-    contractAddress: j[4] === '' ? ZERO_ADDRESS : unhex(j[4]),
-    logsBloom: j[6] === '' ? new Uint8Array(256) : unhex(j[6]),
-    status: j[0],
-    output: unhex(j[3]),
-    remainGas: j[2] === null ? undefined : BigInt(j[2]),
-    logs,
-  }
-}
-
-function stateOpToJSON(op: StateOp): StateOpJSON {
-  switch (op[0]) {
-    case 'put-account': {
-      const a: AccountState = op[2]
-      return ['a', hex(op[1]), a.nonce.toString(16), a.balance.toString(16), hex(a.codeHash)]
-    }
-    case 'put-storage':
-      return ['s', hex(op[1]), hex(op[2]), hex(op[3])]
-    case 'checkpoint':
-      return ['c']
-    case 'commit':
-      return ['m']
-    case 'revert':
-      return ['r']
-  }
-}
-
-function stateOpFromJSON(j: StateOpJSON): StateOp {
-  switch (j[0]) {
-    case 'a':
-      return [
-        'put-account',
-        unhex(j[1]),
-        { nonce: BigInt(`0x${j[2]}`), balance: BigInt(`0x${j[3]}`), codeHash: unhex(j[4]) },
-      ]
-    case 's':
-      return ['put-storage', unhex(j[1]), unhex(j[2]), unhex(j[3])]
-    case 'c':
-      return ['checkpoint']
-    case 'm':
-      return ['commit']
-    case 'r':
-      return ['revert']
-  }
-}
 
 function tableOpToJSON(op: TableOp): TableOpJSON {
   switch (op[0]) {
@@ -422,36 +304,320 @@ function tableOpFromJSON(j: TableOpJSON): TableOp {
   }
 }
 
-/** Encodes a worker's batch of results as UTF-8 JSON in a buffer the worker can transfer. */
+// Binary result batches: a u32 count, then per result a u32 index and a flags byte saying
+// which parts follow. Strings are a u32 UTF-8 length (NULL_STRING for `null`) and the bytes;
+// byte arrays a u32 length and the bytes; bigints `Writer.big`. Table operations (rare, small)
+// are one JSON string per result.
+const HAS_UNSAFE = 1
+const HAS_RECEIPT = 2
+const HAS_READS = 4
+const HAS_WRITES = 8
+const HAS_SESSION = 16
+const HAS_STATE_OPS = 32
+const HAS_TABLE_OPS = 64
+const NULL_STRING = 0xffffffff
+const OP_ACCOUNT = 0
+const OP_STORAGE = 1
+const OP_CHECKPOINT = 2
+const OP_COMMIT = 3
+const OP_REVERT = 4
+
+/** The worker's result writer, reused for every batch (a worker encodes one batch at a time). */
+let resultWriter: Writer | undefined
+
+function writeString(w: Writer, s: string | null): void {
+  if (s === null) {
+    w.u32(NULL_STRING)
+    return
+  }
+  const n = s.length
+  w.room(4 + 3 * n)
+  const bytes = w.bytes
+  const at = w.length + 4
+  let size = n
+  if (n > SHORT_STRING_MAX) size = writerBuffer(w).write(s, at, 'utf8')
+  else {
+    // Short item names and values are ASCII: copied char by char, cheaper than a native call.
+    for (let i = 0; i < n; i++) {
+      const c = s.charCodeAt(i)
+      if (c >= 0x80) {
+        size = writerBuffer(w).write(s, at, 'utf8')
+        break
+      }
+      bytes[at + i] = c
+    }
+  }
+  w.view.setUint32(w.length, size)
+  w.length = at + size
+}
+
+/** Strings longer than this are written by `Buffer.write` (code, rows) instead of a JS loop. */
+const SHORT_STRING_MAX = 128
+let bufferOf: { bytes: Uint8Array; buffer: Buffer } | undefined
+
+/** A `Buffer` over the writer's current bytes (made again only when the writer grew). */
+function writerBuffer(w: Writer): Buffer {
+  if (bufferOf === undefined || bufferOf.bytes !== w.bytes)
+    bufferOf = { bytes: w.bytes, buffer: Buffer.from(w.bytes.buffer, w.bytes.byteOffset, w.bytes.byteLength) }
+  return bufferOf.buffer
+}
+
+function writePairs(w: Writer, pairs: readonly (string | ItemValue)[]): void {
+  w.u32(pairs.length)
+  for (let k = 0; k < pairs.length; k++) writeString(w, pairs[k] as string | null)
+}
+
+function writeBig(w: Writer, v: bigint, what: string): void {
+  if (v < 0n) throw executorError('INVARIANT_VIOLATED', `expected a non-negative ${what}, got ${v}`)
+  w.big(v)
+}
+
+/** A zero-filled array of `size` bytes is written as the flag 0 alone. */
+function writeMaybeZero(w: Writer, b: Uint8Array, size: number): void {
+  if (b.length === size && isZero(b)) w.u8(0)
+  else {
+    w.u8(1)
+    w.raw(b)
+  }
+}
+
+function writeReceipt(w: Writer, r: Receipt): void {
+  w.f64(r.status)
+  writeBig(w, r.gasUsed, 'gasUsed')
+  if (r.remainGas === undefined) w.u8(0)
+  else {
+    w.u8(1)
+    writeBig(w, r.remainGas, 'remainGas')
+  }
+  w.raw(r.output)
+  writeMaybeZero(w, r.contractAddress, 20)
+  writeMaybeZero(w, r.stateRoot, 32)
+  writeMaybeZero(w, r.logsBloom, 256)
+  w.u32(r.logs.length)
+  for (const log of r.logs) {
+    w.raw(log.address)
+    w.u32(log.topics.length)
+    for (const topic of log.topics) w.raw(topic)
+    w.raw(log.data)
+  }
+}
+
+function writeStateOp(w: Writer, op: StateOp): void {
+  switch (op[0]) {
+    case 'put-account':
+      w.u8(OP_ACCOUNT)
+      w.raw(op[1])
+      writeBig(w, op[2].nonce, 'nonce')
+      writeBig(w, op[2].balance, 'balance')
+      w.raw(op[2].codeHash)
+      return
+    case 'put-storage':
+      w.u8(OP_STORAGE)
+      w.raw(op[1])
+      w.raw(op[2])
+      w.raw(op[3])
+      return
+    case 'checkpoint':
+      w.u8(OP_CHECKPOINT)
+      return
+    case 'commit':
+      w.u8(OP_COMMIT)
+      return
+    case 'revert':
+      w.u8(OP_REVERT)
+      return
+  }
+}
+
+/**
+ * Encodes a worker's batch of results in one buffer the worker can transfer: a compact binary
+ * layout (byte arrays as bytes, not hex; no JSON text to build on the worker or parse on the
+ * main thread).
+ */
 export function encodeResults(results: readonly TaskResult[]): Uint8Array {
-  const out: ResultJSON[] = results.map((r) => [
-    r.index,
-    r.unsafe ?? null,
-    r.receipt === undefined ? null : receiptToJSON(r.receipt),
-    r.reads === undefined ? null : (r.reads as (string | ItemValue)[]),
-    r.writes === undefined ? null : (r.writes as (string | ItemValue)[]),
-    r.stateOps === undefined || r.stateOps.length === 0 ? null : r.stateOps.map(stateOpToJSON),
-    r.tableOps === undefined || r.tableOps.length === 0 ? null : r.tableOps.map(tableOpToJSON),
-    r.session === undefined ? null : (r.session as (string | ItemValue)[]),
-  ])
-  return textEncoder.encode(JSON.stringify(out))
+  resultWriter ??= new Writer()
+  const w = resultWriter
+  w.length = 0
+  w.u32(results.length)
+  for (const r of results) {
+    const stateOps = r.stateOps !== undefined && r.stateOps.length > 0 ? r.stateOps : undefined
+    const tableOps = r.tableOps !== undefined && r.tableOps.length > 0 ? r.tableOps : undefined
+    w.u32(r.index)
+    w.u8(
+      (r.unsafe !== undefined ? HAS_UNSAFE : 0) |
+        (r.receipt !== undefined ? HAS_RECEIPT : 0) |
+        (r.reads !== undefined ? HAS_READS : 0) |
+        (r.writes !== undefined ? HAS_WRITES : 0) |
+        (r.session !== undefined ? HAS_SESSION : 0) |
+        (stateOps !== undefined ? HAS_STATE_OPS : 0) |
+        (tableOps !== undefined ? HAS_TABLE_OPS : 0),
+    )
+    if (r.unsafe !== undefined) writeString(w, r.unsafe)
+    if (r.receipt !== undefined) writeReceipt(w, r.receipt)
+    if (r.reads !== undefined) writePairs(w, r.reads)
+    if (r.writes !== undefined) writePairs(w, r.writes)
+    if (r.session !== undefined) writePairs(w, r.session)
+    if (stateOps !== undefined) {
+      w.u32(stateOps.length)
+      for (const op of stateOps) writeStateOp(w, op)
+    }
+    if (tableOps !== undefined) writeString(w, JSON.stringify(tableOps.map(tableOpToJSON)))
+  }
+  // An exact-size copy: its buffer is transferred, the writer's is kept for the next batch.
+  return w.bytes.slice(0, w.length)
+}
+
+/** Reads a batch written by `encodeResults`. */
+class ResultReader {
+  private readonly bytes: Uint8Array
+  private readonly buffer: Buffer
+  private readonly view: DataView
+  private at = 0
+
+  constructor(bytes: Uint8Array) {
+    this.bytes = bytes
+    this.buffer = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength)
+    this.view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength)
+  }
+
+  get done(): boolean {
+    return this.at === this.bytes.length
+  }
+
+  private need(n: number): void {
+    if (this.at + n > this.bytes.length) throw truncated()
+  }
+
+  u8(): number {
+    this.need(1)
+    return this.bytes[this.at++] as number
+  }
+
+  u32(): number {
+    this.need(4)
+    const v = this.view.getUint32(this.at)
+    this.at += 4
+    return v
+  }
+
+  f64(): number {
+    this.need(8)
+    const v = this.view.getFloat64(this.at)
+    this.at += 8
+    return v
+  }
+
+  raw(): Uint8Array {
+    const n = this.u32()
+    this.need(n)
+    const out = this.bytes.slice(this.at, this.at + n)
+    this.at += n
+    return out
+  }
+
+  string(): string | null {
+    const n = this.u32()
+    if (n === NULL_STRING) return null
+    this.need(n)
+    const s = this.buffer.toString('utf8', this.at, this.at + n)
+    this.at += n
+    return s
+  }
+
+  big(): bigint {
+    const words = this.u8()
+    this.need(8 * words)
+    let v = 0n
+    for (let k = 0; k < words; k++) {
+      v |= this.view.getBigUint64(this.at) << BigInt(64 * k)
+      this.at += 8
+    }
+    return v
+  }
+
+  pairs(): (string | ItemValue)[] {
+    const n = this.u32()
+    const out: (string | ItemValue)[] = new Array(n)
+    for (let k = 0; k < n; k++) out[k] = this.string()
+    return out
+  }
+}
+
+const truncated = () => executorError('INVARIANT_VIOLATED', 'worker result batch is truncated')
+
+function readMaybeZero(r: ResultReader, shared: Uint8Array | undefined, size: number): Uint8Array {
+  if (r.u8() === 1) return r.raw()
+  return shared ?? new Uint8Array(size)
+}
+
+function readReceipt(r: ResultReader): Receipt {
+  const status = r.f64()
+  const gasUsed = r.big()
+  const remainGas = r.u8() === 1 ? r.big() : undefined
+  const output = r.raw()
+  // The serial executor shares one zero hash and zero address between its receipts too.
+  const contractAddress = readMaybeZero(r, ZERO_ADDRESS, 20)
+  const stateRoot = readMaybeZero(r, ZERO_HASH, 32)
+  const logsBloom = readMaybeZero(r, undefined, 256)
+  const count = r.u32()
+  const logs: Log[] = []
+  for (let k = 0; k < count; k++) {
+    const address = r.raw()
+    const topicCount = r.u32()
+    const topics: Uint8Array[] = []
+    for (let t = 0; t < topicCount; t++) topics.push(r.raw())
+    logs.push({ address, topics, data: r.raw() })
+  }
+  return { stateRoot, gasUsed, contractAddress, logsBloom, status, output, remainGas, logs }
+}
+
+function readStateOp(r: ResultReader): StateOp {
+  const tag = r.u8()
+  switch (tag) {
+    case OP_ACCOUNT: {
+      const address = r.raw()
+      const nonce = r.big()
+      const balance = r.big()
+      return ['put-account', address, { nonce, balance, codeHash: r.raw() }]
+    }
+    case OP_STORAGE:
+      return ['put-storage', r.raw(), r.raw(), r.raw()]
+    case OP_CHECKPOINT:
+      return ['checkpoint']
+    case OP_COMMIT:
+      return ['commit']
+    case OP_REVERT:
+      return ['revert']
+    default:
+      throw executorError('INVARIANT_VIOLATED', `expected a state operation tag 0-4, got ${tag}`)
+  }
 }
 
 /** Decodes a batch made by `encodeResults` (on the main thread). */
 export function decodeResults(bytes: Uint8Array): TaskResult[] {
-  const list = JSON.parse(textDecoder.decode(bytes)) as ResultJSON[]
+  const r = new ResultReader(bytes)
+  const count = r.u32()
   const out: TaskResult[] = []
-  for (const j of list) {
-    out.push({
-      index: j[0],
-      unsafe: j[1] ?? undefined,
-      receipt: j[2] === null ? undefined : receiptFromJSON(j[2]),
-      reads: j[3] ?? undefined,
-      writes: j[4] ?? undefined,
-      stateOps: j[5] === null ? undefined : j[5].map(stateOpFromJSON),
-      tableOps: j[6] === null ? undefined : j[6].map(tableOpFromJSON),
-      session: j[7] ?? undefined,
-    })
+  for (let k = 0; k < count; k++) {
+    const index = r.u32()
+    const flags = r.u8()
+    const unsafe = (flags & HAS_UNSAFE) !== 0 ? (r.string() as string) : undefined
+    const receipt = (flags & HAS_RECEIPT) !== 0 ? readReceipt(r) : undefined
+    const reads = (flags & HAS_READS) !== 0 ? r.pairs() : undefined
+    const writes = (flags & HAS_WRITES) !== 0 ? r.pairs() : undefined
+    const session = (flags & HAS_SESSION) !== 0 ? r.pairs() : undefined
+    let stateOps: StateOp[] | undefined
+    if ((flags & HAS_STATE_OPS) !== 0) {
+      const n = r.u32()
+      stateOps = []
+      for (let o = 0; o < n; o++) stateOps.push(readStateOp(r))
+    }
+    const tableOps =
+      (flags & HAS_TABLE_OPS) !== 0
+        ? (JSON.parse(r.string() as string) as TableOpJSON[]).map(tableOpFromJSON)
+        : undefined
+    out.push({ index, unsafe, receipt, reads, writes, stateOps, tableOps, session })
   }
+  if (!r.done) throw executorError('INVARIANT_VIOLATED', 'worker result batch has trailing bytes')
   return out
 }

@@ -108,7 +108,9 @@ export class WorkerView implements StateView, TableStore {
    * Decoded form of item values (accounts, code bytes, schemas, rows), reused while the item's
    * value is the same string: a transaction starts with cold session caches, and decoding the
    * same code or rows again for every transaction was most of a worker's extra cost over serial
-   * execution. Bounded by the cache's bound (starts over when full); never handed out mutable.
+   * execution. Bounded by the cache's bound (starts over when full). Accounts are handed out as
+   * copies and schemas and rows frozen; code arrays are shared read-only, as the serial
+   * executor's state cache shares them, so the EVM's per-array jump analysis is reused.
    */
   private readonly decodedCache = new Map<string, { readonly value: ItemValue; readonly decoded: unknown }>()
   private readonly cacheEntriesMax: number
@@ -303,7 +305,11 @@ export class WorkerView implements StateView, TableStore {
     const item = codeItem(this.address(address))
     const local = this.local.get(item)
     if (local !== undefined) return (local.value as Uint8Array).slice()
-    return (await this.outsideDecoded(item, decodeBytes)).slice()
+    // Shared, not copied: code is only read (the serial executor's state cache shares it the
+    // same way), and the EVM keeps one jump-destination analysis per code array and block, so
+    // a fresh copy per transaction meant a fresh analysis per transaction (and, past the
+    // EVM's `jumpAnalysesMax`, none cached at all).
+    return this.outsideDecoded(item, decodeBytes)
   }
 
   async putCode(address: Address, code: Bytes): Promise<void> {

@@ -26,10 +26,7 @@ async function balanceOf(
 ): Promise<bigint | undefined> {
   const rows = await ctx.tables.select(table, user)
   ctx.gas.charge(PrecompiledGas.select, rows.length)
-  const row: Entry | undefined = rows[0]
-  if (row === undefined) return undefined
-  const raw = row.user_balance ?? '0'
-  return /^\d+$/.test(raw) ? BigInt(raw) : 0n
+  return balanceIn(rows)
 }
 
 async function writeBalance(
@@ -49,7 +46,83 @@ async function writeBalance(
   }
 }
 
+/**
+ * The balance in a user's rows (undefined: no row); a value that is not a decimal number
+ * reads as 0, as FISCO's `lexical_cast` fallback does.
+ */
+function balanceIn(rows: readonly Entry[]): bigint | undefined {
+  const row: Entry | undefined = rows[0]
+  if (row === undefined) return undefined
+  const raw = row.user_balance ?? '0'
+  return /^\d+$/.test(raw) ? BigInt(raw) : 0n
+}
+
+/**
+ * `writeBalance` without waiting when the tables can take the write synchronously (rows in
+ * memory, write permission cached): returns undefined when done, else the promise of the
+ * same write done asynchronously (nothing was written synchronously then).
+ */
+function writeBalanceFirst(
+  ctx: PrecompiledCallContext,
+  table: string,
+  user: string,
+  balance: bigint,
+  exists: boolean,
+): Promise<void> | undefined {
+  const t = ctx.tables
+  const entry = { user_name: user, user_balance: balance.toString() }
+  const rc = exists ? t.updateCached?.(table, user, entry) : t.insertCached?.(table, user, entry)
+  if (rc === undefined) return writeBalance(ctx, table, user, balance, exists)
+  ctx.gas.charge(exists ? PrecompiledGas.update : PrecompiledGas.insert)
+  return undefined
+}
+
+/**
+ * `userTransfer` from rows in memory: the same checks, gas and writes in the same order as the
+ * asynchronous method. Returns undefined, having charged and written nothing, when the table or
+ * a user's rows are not in memory (the caller then runs the asynchronous method); once the
+ * reads are done, a write that cannot be made synchronously continues asynchronously.
+ */
+function transferFirst(
+  ctx: PrecompiledCallContext,
+  from: string,
+  to: string,
+  amount: bigint,
+): readonly unknown[] | Promise<readonly unknown[]> | undefined {
+  const t = ctx.tables
+  const table = DAG_TRANSFER_TABLE
+  if (t.cachedInfo?.(table) == null) return undefined
+  const fromRows = t.selectCached?.(table, from)
+  if (fromRows === undefined) return undefined
+  const fromBalance = balanceIn(fromRows)
+  if (fromBalance === undefined || fromBalance < amount) {
+    ctx.gas.charge(PrecompiledGas.openTable)
+    ctx.gas.charge(PrecompiledGas.select, fromRows.length)
+    return fromBalance === undefined ? CODE_USER_NOT_EXIST : CODE_INSUFFICIENT_BALANCE
+  }
+  const toRows = t.selectCached?.(table, to)
+  if (toRows === undefined) return undefined
+  ctx.gas.charge(PrecompiledGas.openTable)
+  ctx.gas.charge(PrecompiledGas.select, fromRows.length)
+  ctx.gas.charge(PrecompiledGas.select, toRows.length)
+  const toBalance = balanceIn(toRows)
+  if ((toBalance ?? 0n) + amount > U256_MAX) return CODE_BALANCE_OVERFLOW
+  const toExists = toBalance !== undefined
+  const toNext = (toBalance ?? 0n) + amount
+  const first = writeBalanceFirst(ctx, table, from, fromBalance - amount, true)
+  if (first !== undefined)
+    return first.then(() => writeBalance(ctx, table, to, toNext, toExists)).then(() => CODE_OK)
+  const second = writeBalanceFirst(ctx, table, to, toNext, toExists)
+  return second === undefined ? CODE_OK : second.then(() => CODE_OK)
+}
+
 const code = (c: number) => [BigInt(c)]
+const CODE_OK: readonly unknown[] = Object.freeze([0n])
+const CODE_USER_NOT_EXIST: readonly unknown[] = Object.freeze([BigInt(PrecompiledCode.UserNotExist)])
+const CODE_INSUFFICIENT_BALANCE: readonly unknown[] = Object.freeze([
+  BigInt(PrecompiledCode.InsufficientBalance),
+])
+const CODE_BALANCE_OVERFLOW: readonly unknown[] = Object.freeze([BigInt(PrecompiledCode.BalanceOverflow)])
 const tagOne = (args: readonly unknown[]) => (String(args[0]) === '' ? [] : [String(args[0])])
 
 /**
@@ -134,23 +207,33 @@ export const dagTransferPrecompiled: PrecompiledContract = {
         const to = String(args[1])
         return from === '' || to === '' ? [] : [from, to]
       },
-      async call(args, ctx) {
+      call(args, ctx) {
         const from = String(args[0])
         const to = String(args[1])
         const amount = args[2] as bigint
         if (from === '' || to === '') return code(PrecompiledCode.InvalidUserName)
         if (amount === 0n) return code(PrecompiledCode.InvalidAmount)
         if (from === to) return code(0)
-        const table = await openDagTable(ctx)
-        const fromBalance = await balanceOf(ctx, table, from)
-        if (fromBalance === undefined) return code(PrecompiledCode.UserNotExist)
-        if (fromBalance < amount) return code(PrecompiledCode.InsufficientBalance)
-        const toBalance = await balanceOf(ctx, table, to)
-        if ((toBalance ?? 0n) + amount > U256_MAX) return code(PrecompiledCode.BalanceOverflow)
-        await writeBalance(ctx, table, from, fromBalance - amount, true)
-        await writeBalance(ctx, table, to, (toBalance ?? 0n) + amount, toBalance !== undefined)
-        return code(0)
+        return transferFirst(ctx, from, to, amount) ?? transfer(ctx, from, to, amount)
       },
     },
   ],
+}
+
+/** `userTransfer` after its argument checks, asynchronously (tables read or created as needed). */
+async function transfer(
+  ctx: PrecompiledCallContext,
+  from: string,
+  to: string,
+  amount: bigint,
+): Promise<readonly unknown[]> {
+  const table = await openDagTable(ctx)
+  const fromBalance = await balanceOf(ctx, table, from)
+  if (fromBalance === undefined) return code(PrecompiledCode.UserNotExist)
+  if (fromBalance < amount) return code(PrecompiledCode.InsufficientBalance)
+  const toBalance = await balanceOf(ctx, table, to)
+  if ((toBalance ?? 0n) + amount > U256_MAX) return code(PrecompiledCode.BalanceOverflow)
+  await writeBalance(ctx, table, from, fromBalance - amount, true)
+  await writeBalance(ctx, table, to, (toBalance ?? 0n) + amount, toBalance !== undefined)
+  return code(0)
 }
