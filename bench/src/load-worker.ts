@@ -9,7 +9,8 @@
 import { parentPort, workerData } from 'node:worker_threads'
 import { bytesToHex } from '@consortia/crypto'
 import { type ChannelTLS, type ChannelTransport, createChannelTransport } from '@consortia/sdk'
-import { type RpcAnswer, rpcBatch } from './rpc.js'
+import { nextDueBatch, WAKE_INTERVAL_MS } from './batch-plan.js'
+import { type RpcAnswer, rpcBatch, rpcBatchEncoded } from './rpc.js'
 import { type DagCall, presign, suiteOf } from './txgen.js'
 
 /** What the worker is given. */
@@ -39,12 +40,17 @@ type BatchSender = (
 ) => Promise<RpcAnswer[]>
 
 /** A batch sender over JSON-RPC or over one channel connection per node; `close` releases it. */
-export async function createBatchSender(
-  init: Pick<LoadWorkerInit, 'urls' | 'channel'>,
-): Promise<{ send: BatchSender; close(): Promise<void> }> {
+export async function createBatchSender(init: Pick<LoadWorkerInit, 'urls' | 'channel'>): Promise<{
+  send: BatchSender
+  /** Over JSON-RPC: sends a batch body built beforehand (`count` calls, ids `firstId`…). */
+  sendEncoded(k: number, body: string, count: number, firstId: number): Promise<RpcAnswer[]>
+  close(): Promise<void>
+}> {
   if (init.channel === undefined) {
+    const urlOf = (k: number) => init.urls[k % init.urls.length] as string
     return {
-      send: (k, calls) => rpcBatch(init.urls[k % init.urls.length] as string, calls),
+      send: (k, calls) => rpcBatch(urlOf(k), calls),
+      sendEncoded: (k, body, count, firstId) => rpcBatchEncoded(urlOf(k), body, count, firstId),
       close: async () => {},
     }
   }
@@ -65,6 +71,7 @@ export async function createBatchSender(
         r.ok ? { result: r.result } : { error: { code: -32000, message: r.error.message } },
       )
     },
+    sendEncoded: () => Promise.reject(new Error('pre-encoded batches are JSON-RPC only')),
     close: async () => {
       await Promise.all(transports.map((t) => t.close()))
     },
@@ -107,6 +114,16 @@ if (parentPort !== null) {
     init.calls,
   )
   const hashesOfRaw = raws.map((r) => `0x${bytesToHex(suite.hash(Buffer.from(r.slice(2), 'hex')))}`)
+  // Over JSON-RPC each call's JSON (id = its index) is built before the clock starts; a batch
+  // body is then a join of them.
+  const callsOf = (from: number, to: number) =>
+    raws.slice(from, to).map((raw) => ({ method: 'sendRawTransaction', params: [init.groupId, raw] }))
+  const fragments =
+    init.channel === undefined
+      ? raws.map((raw, id) =>
+          JSON.stringify({ jsonrpc: '2.0', id, method: 'sendRawTransaction', params: [init.groupId, raw] }),
+        )
+      : undefined
   port.postMessage({
     type: 'signed',
     count: raws.length,
@@ -136,21 +153,23 @@ if (parentPort !== null) {
     await new Promise<void>((finished) => {
       if (raws.length === 0) return finished()
       const pump = () => {
-        const due = Math.min(raws.length, Math.floor(((Date.now() - start) / 1000) * init.rateTPS) + 1)
-        while (sent < due && inFlight < init.inFlightMax) {
-          const from = sent
-          const to = Math.min(due, from + init.batchMax)
+        for (
+          let b = nextDueBatch(sent, Date.now() - start, init.rateTPS, raws.length, init.batchMax);
+          b !== undefined && inFlight < init.inFlightMax;
+          b = nextDueBatch(sent, Date.now() - start, init.rateTPS, raws.length, init.batchMax)
+        ) {
+          const { from, to } = b
           sent = to
           inFlight++
           const node = next++
           const at = Date.now()
           if (firstSendMs === 0) firstSendMs = at
           lastSendMs = at
-          const calls = raws
-            .slice(from, to)
-            .map((raw) => ({ method: 'sendRawTransaction', params: [init.groupId, raw] }))
-          sender
-            .send(node, calls)
+          const request =
+            fragments === undefined
+              ? sender.send(node, callsOf(from, to))
+              : sender.sendEncoded(node, `[${fragments.slice(from, to).join(',')}]`, to - from, from)
+          request
             .then((answers) => {
               answers.forEach((a, k) => {
                 if ('error' in a) {
@@ -172,7 +191,8 @@ if (parentPort !== null) {
               if (sent >= raws.length && inFlight === 0) finished()
             })
         }
-        if (sent < raws.length) setTimeout(pump, 5)
+        // Wake again after 1/BATCHES_PER_SECOND_MAX s: what fell due meanwhile goes in one batch.
+        if (sent < raws.length) setTimeout(pump, WAKE_INTERVAL_MS)
       }
       pump()
     })

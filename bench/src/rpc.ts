@@ -22,13 +22,36 @@ export async function rpcBatch(
   url: string,
   calls: readonly { readonly method: string; readonly params: readonly unknown[] }[],
 ): Promise<RpcAnswer[]> {
+  return rpcBatchEncoded(url, encodeRpcBatch(calls), calls.length)
+}
+
+/**
+ * The request body of `calls` (a single request when there is one, else a batch, ids = index),
+ * so a load generator can build its bodies before the clock starts.
+ */
+export function encodeRpcBatch(
+  calls: readonly { readonly method: string; readonly params: readonly unknown[] }[],
+): string {
   if (calls.length === 0 || calls.length > RPC_BATCH_MAX)
     throw new RangeError(`rpcBatch: expected 1..${RPC_BATCH_MAX} calls, got ${calls.length}`)
   const body = calls.map((c, id) => ({ jsonrpc: '2.0', id, method: c.method, params: c.params }))
+  return JSON.stringify(calls.length === 1 ? body[0] : body)
+}
+
+/**
+ * Sends a body built beforehand (`encodeRpcBatch`, or a batch of `count` calls with ids
+ * `firstId`…`firstId + count − 1`); answers come back in call order.
+ */
+export async function rpcBatchEncoded(
+  url: string,
+  body: string,
+  count: number,
+  firstId = 0,
+): Promise<RpcAnswer[]> {
   const res = await fetch(url, {
     method: 'POST',
     headers: { 'content-type': 'application/json' },
-    body: JSON.stringify(calls.length === 1 ? body[0] : body),
+    body,
     signal: AbortSignal.timeout(RPC_TIMEOUT_MS),
   })
   const text = await res.text()
@@ -43,12 +66,15 @@ export async function rpcBatch(
     result?: unknown
     error?: RpcErrorBody
   }[]
-  const out: RpcAnswer[] = new Array(calls.length)
+  if (!Number.isSafeInteger(count) || count < 1 || count > RPC_BATCH_MAX)
+    throw new RangeError(`rpcBatch: expected 1..${RPC_BATCH_MAX} calls, got ${count}`)
+  const out: RpcAnswer[] = new Array(count)
   for (const a of list) {
-    const slot = typeof a.id === 'number' && a.id >= 0 && a.id < calls.length ? a.id : undefined
+    const slot =
+      typeof a.id === 'number' && a.id >= firstId && a.id < firstId + count ? a.id - firstId : undefined
     const answer: RpcAnswer = a.error !== undefined ? { error: a.error } : { result: a.result }
     if (slot !== undefined) out[slot] = answer
-    else if (a.error !== undefined && list.length === 1) return calls.map(() => answer)
+    else if (a.error !== undefined && list.length === 1) return Array.from({ length: count }, () => answer)
   }
   for (let i = 0; i < out.length; i++)
     out[i] ??= { error: { code: -32603, message: `no answer for request ${i} of the batch` } }

@@ -27,7 +27,7 @@ import {
   createFailpoints,
   createGroupManager,
   createMySQLGroupStorage,
-  decodeConsensusJSON,
+  decodeConsensusMessage,
   FAILPOINT_NAMES,
   type FailpointName,
   type GroupStorageProvider,
@@ -244,7 +244,7 @@ async function checkLedger(
     // persisted is honoured: the block at that height is the one it voted for.
     const raw = await group.consensus.get(stateKey)
     if (raw !== undefined) {
-      const state = decodeConsensusJSON(raw) as PBFTState
+      const state = decodeConsensusMessage(raw) as PBFTState
       expect(state.height).toBeLessThanOrEqual(height + 1)
       if (state.lastCommit !== undefined) {
         promises.push({

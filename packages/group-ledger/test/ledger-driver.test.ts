@@ -4,7 +4,7 @@ import { join } from 'node:path'
 import { ModuleId } from '@consortia/interface'
 import { blockHeaderHash, encodeBlockHeader, txHash } from '@consortia/protocol'
 import { afterEach, describe, expect, it, vi } from 'vitest'
-import { buildBlockHeader, decodeConsensusJSON, encodeConsensusJSON } from '../src/index.js'
+import { buildBlockHeader, decodeConsensusMessage, encodeConsensusJSON } from '../src/index.js'
 import {
   abiCall,
   balances,
@@ -113,7 +113,7 @@ describe('consensus driver with PBFT', () => {
     const headHash = hexOf(node.store.head.hash)
     const persisted = await node.consensus.get(Buffer.from('consortia/consensus/1/8'))
     // The PBFT safety state was stored and is for the next height.
-    expect((decodeConsensusJSON(persisted!) as { height: number }).height).toBe(height + 1)
+    expect((decodeConsensusMessage(persisted!) as { height: number }).height).toBe(height + 1)
     await c.stop(node)
 
     const again = await c.start(2)
@@ -240,7 +240,7 @@ describe('consensus driver pacing and persistence (bench issue 14)', () => {
   const stateKey = Buffer.from(`consortia/consensus/1/${ModuleId.PBFT}`, 'utf8')
   const viewOf = async (n: TestNode) => {
     const raw = await n.consensus.get(stateKey)
-    return raw === undefined ? 0 : (decodeConsensusJSON(raw) as { view: number }).view
+    return raw === undefined ? 0 : (decodeConsensusMessage(raw) as { view: number }).view
   }
 
   it('an idle leader proposes an empty block only after emptyBlockMs (FISCO emptyBlockGenTime), not every tick', async () => {
@@ -278,7 +278,7 @@ describe('consensus driver pacing and persistence (bench issue 14)', () => {
     nodes.forEach((n, i) => {
       const batch = n.consensus.batch.bind(n.consensus)
       n.consensus.batch = async (ops, options) => {
-        const state = decodeConsensusJSON((ops[0] as { value: Uint8Array }).value) as {
+        const state = decodeConsensusMessage((ops[0] as { value: Uint8Array }).value) as {
           lastSign?: unknown
           lastCommit?: unknown
         }

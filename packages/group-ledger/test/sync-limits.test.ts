@@ -47,7 +47,7 @@ describe('sync limits', () => {
       nodes: 4,
       absent: [3],
       txCountLimit: 5,
-      blockSync: { serveQueueMax: 1, responseBytesMax: 16_384 },
+      blockSync: { serveQueueMax: 1, responseBytesMax: 8192 },
       txSync: { packetTxsMax: 3, packetBytesMax: 4096, receiveQueueMax: 1 },
     })
     const c = cluster
@@ -66,11 +66,11 @@ describe('sync limits', () => {
     await c.runTicks(2)
     expect(a.blockSync.stats.droppedMalformed).toBe(1)
     expect(b.blockSync.stats.droppedServeQueueFull).toBeGreaterThanOrEqual(1)
-    // Each response stays under responseBytesMax (16 KiB): fewer blocks than asked for.
+    // Each response stays under responseBytesMax (8 KiB): fewer blocks than asked for.
     const responses = peer.got.filter((m) => m.packetType === SyncPacket.Blocks)
     expect(responses.length).toBeGreaterThanOrEqual(1)
     for (const r of responses) {
-      expect(r.payload.length).toBeLessThanOrEqual(16_384)
+      expect(r.payload.length).toBeLessThanOrEqual(8192)
       const blocks = decodeBlocks(r.payload, 32)!
       expect(blocks.length).toBeGreaterThanOrEqual(1)
       expect(blocks.length).toBeLessThan(6)
@@ -90,7 +90,7 @@ describe('sync limits', () => {
       dagTx(800 + i, abiCall('userAdd(string,uint256)', [`x${i}`, 1n]), 500n),
     )
     peer.send(a, SyncPacket.Transactions, encodeTransactions(txs))
-    peer.send(a, SyncPacket.Transactions, encodeTransactions([new Uint8Array(3000)]))
+    peer.send(a, SyncPacket.Transactions, encodeTransactions([new Uint8Array(5000)]))
     // Packets waiting for pool admission are bounded (receiveQueueMax 1).
     for (const t of txs) peer.send(b, SyncPacket.Transactions, encodeTransactions([t]))
     await c.runTicks(2)

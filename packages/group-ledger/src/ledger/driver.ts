@@ -34,8 +34,9 @@ import {
 } from '@consortia/protocol'
 import type { NonceWindow } from '../txpool/nonce-window.js'
 import { BLOCK_LIMIT_MAX_DEFAULT, type TxPool } from '../txpool/pool.js'
+import { decodeConsensusMessage, encodeConsensusBinary } from './binary-codec.js'
 import { type BlockStore, type ChainConfig, readChainConfig, type StoredBlock } from './block-store.js'
-import { CONSENSUS_MESSAGE_BYTES_MAX, decodeConsensusJSON, encodeConsensusJSON } from './codec.js'
+import { CONSENSUS_MESSAGE_BYTES_MAX } from './codec.js'
 import { ledgerError, ledgerInvalidInput } from './errors.js'
 import { type Failpoints, failpointsFromEnv } from './failpoints.js'
 
@@ -320,7 +321,7 @@ export function buildBlockHeader(
 /**
  * Starts the host loop of one group around any `ConsensusEngine` (FISCO's Sealer +
  * ConsensusEngine + BlockChain glue): ticks on the injected clock, peer messages from the
- * transport (bodies as `encodeConsensusJSON`), and for every `Ready`: persist → send → commit
+ * transport (bodies as `encodeConsensusBinary`; JSON bodies of earlier versions decode too), and for every `Ready`: persist → send → commit
  * (state + block + indexes in one AMDB write, certificate as the signature list, then
  * `pool.onBlockCommitted`, then sealer/config changes for the next height) → advance → verify
  * proposals by re-executing them → propose from the pool when leading. With an empty pool
@@ -350,7 +351,7 @@ export async function createConsensusDriver<B, S>(init: ConsensusDriverInit<B, S
   let selfIndex: number | undefined = indexOf(nodeId) >= 0 ? indexOf(nodeId) : undefined
 
   const rawState = await init.consensusStore.get(stateKey)
-  let storedState = rawState === undefined ? undefined : (decodeConsensusJSON(rawState) as S)
+  let storedState = rawState === undefined ? undefined : (decodeConsensusMessage(rawState) as S)
   const committed: CommittedBlock<BlockProposal>[] = []
   for (let n = Math.max(1, store.head.number - RESTORE_BLOCKS_MAX + 1); n <= store.head.number; n++) {
     const b = await store.blockByNumber(n)
@@ -434,7 +435,7 @@ export async function createConsensusDriver<B, S>(init: ConsensusDriverInit<B, S
   }
 
   const send = (m: OutboundMessage<B>) => {
-    const message = { groupId: init.groupId, moduleId, packetType: 0, payload: encodeConsensusJSON(m.body) }
+    const message = { groupId: init.groupId, moduleId, packetType: 0, payload: encodeConsensusBinary(m.body) }
     if (m.to === 'all') {
       transport.broadcast(
         message,
@@ -826,7 +827,7 @@ export async function createConsensusDriver<B, S>(init: ConsensusDriverInit<B, S
         // (`lazySilentPersist`: a new PBFT height), an ordinary write that the next synced one
         // makes durable before any vote leaves.
         await init.consensusStore.batch(
-          [{ type: 'put', key: stateKey, value: encodeConsensusJSON(storedState) }],
+          [{ type: 'put', key: stateKey, value: encodeConsensusBinary(storedState) }],
           { sync: rd.messages.length > 0 || wired.lazySilentPersist !== true },
         )
         timeline.persistMs += clock.nowMs() - persistStart
@@ -872,7 +873,7 @@ export async function createConsensusDriver<B, S>(init: ConsensusDriverInit<B, S
       }
       let body: unknown
       try {
-        body = decodeConsensusJSON(message.payload)
+        body = decodeConsensusMessage(message.payload)
       } catch {
         stats.droppedMalformed++
         return

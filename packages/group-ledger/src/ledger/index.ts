@@ -4,6 +4,8 @@
  * the chain configuration with block+1 activation, and the consensus driver, the host loop
  * around any `ConsensusEngine`.
  */
+
+export * from './binary-codec.js'
 export * from './block-store.js'
 export * from './codec.js'
 export * from './driver.js'

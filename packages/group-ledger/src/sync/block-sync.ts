@@ -614,8 +614,8 @@ export async function createBlockSync(init: BlockSyncInit): Promise<BlockSync> {
       const stored = await store.blockByNumber(n)
       if (stored === undefined) break
       const rlp = encodeBlock(stored.block, suite.hash)
-      // JSON carries bytes as hex: twice the size, plus the field names.
-      const size = rlp.length * 2 + 48
+      // Binary encoding (`encodeConsensusBinary`): the bytes, a length and the field names.
+      const size = rlp.length + 32
       if (bytes + size > responseBytesMax) break
       bytes += size
       blocks.push(stored.view === undefined ? { rlp } : { rlp, view: stored.view })

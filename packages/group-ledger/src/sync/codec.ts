@@ -1,5 +1,5 @@
 import type { BlockNumber, Bytes, Hash32 } from '@consortia/interface'
-import { decodeConsensusJSON, encodeConsensusJSON } from '../ledger/codec.js'
+import { decodeConsensusMessage, encodeConsensusBinary } from '../ledger/binary-codec.js'
 
 /**
  * Packet types of the sync module (FISCO `libsync/Common.h`, module 9 `BlockSync`):
@@ -38,7 +38,7 @@ const isHash = (v: unknown): v is Hash32 => v instanceof Uint8Array && v.length 
 
 const decode = (payload: Bytes): unknown => {
   try {
-    return decodeConsensusJSON(payload)
+    return decodeConsensusMessage(payload)
   } catch {
     return undefined
   }
@@ -46,7 +46,7 @@ const decode = (payload: Bytes): unknown => {
 
 /** Encodes a Status packet body. */
 export function encodeStatus(s: SyncStatus): Bytes {
-  return encodeConsensusJSON({ number: s.number, genesisHash: s.genesisHash, latestHash: s.latestHash })
+  return encodeConsensusBinary({ number: s.number, genesisHash: s.genesisHash, latestHash: s.latestHash })
 }
 
 /** Decodes a Status packet body; undefined when malformed. */
@@ -59,7 +59,7 @@ export function decodeStatus(payload: Bytes): SyncStatus | undefined {
 
 /** Encodes a ReqBlocks packet body. */
 export function encodeBlockRequest(r: SyncBlockRequest): Bytes {
-  return encodeConsensusJSON({ from: r.from, size: r.size })
+  return encodeConsensusBinary({ from: r.from, size: r.size })
 }
 
 /** Decodes a ReqBlocks packet body; undefined when malformed or `size` is not in 1..`sizeMax`. */
@@ -72,7 +72,7 @@ export function decodeBlockRequest(payload: Bytes, sizeMax: number): SyncBlockRe
 
 /** Encodes a Blocks packet body. */
 export function encodeBlocks(blocks: readonly SyncBlockEntry[]): Bytes {
-  return encodeConsensusJSON({
+  return encodeConsensusBinary({
     blocks: blocks.map((b) => (b.view === undefined ? { rlp: b.rlp } : { rlp: b.rlp, view: b.view })),
   })
 }
@@ -92,7 +92,7 @@ export function decodeBlocks(payload: Bytes, countMax: number): SyncBlockEntry[]
 
 /** Encodes a Transactions packet body (raw signed transactions). */
 export function encodeTransactions(raws: readonly Bytes[]): Bytes {
-  return encodeConsensusJSON({ txs: raws })
+  return encodeConsensusBinary({ txs: raws })
 }
 
 /** Decodes a Transactions packet body; undefined when malformed or it holds more than `countMax` transactions. */

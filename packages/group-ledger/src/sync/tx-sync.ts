@@ -213,8 +213,8 @@ export async function createTxSync(init: TxSyncInit): Promise<TxSync> {
         }
         targets = chosen
       }
-      // JSON carries bytes as hex.
-      const size = tx.raw.length * 2 + 16
+      // Binary encoding (`encodeConsensusBinary`): the bytes and a tag and length.
+      const size = tx.raw.length + 8
       for (const hex of targets) {
         let box = outbox.get(hex)
         if (box === undefined) {
