@@ -444,6 +444,29 @@ export function createTableFactory(init: TableFactoryInit): TableFactory {
       }
       return out
     }
+    // What `update` checks before touching rows: a FISCO code to answer, or the compiled condition.
+    const updateChecks = (
+      key: string,
+      entry: Entry,
+      condition: Condition | undefined,
+    ): CompiledCondition | number => {
+      assertOpen()
+      let compiled: CompiledCondition
+      try {
+        compiled = compileCondition(condition)
+      } catch (err) {
+        return writeCode(err)
+      }
+      const code = checkKey(key) || checkEntry(info, key, entry, true)
+      return code !== 0 ? code : compiled
+    }
+    // `update` on a key whose rows are in memory: the number of rows updated.
+    const updateRows = (ks: KeyState, compiled: CompiledCondition, entry: Entry): number => {
+      const rows = matching(state, ks, compiled)
+      reserve(1)
+      log.push(applyUpdate(state, rows, entry))
+      return rows.length
+    }
     const handle: AMDBTable = {
       info,
       async select(key, condition) {
@@ -524,41 +547,20 @@ export function createTableFactory(init: TableFactoryInit): TableFactory {
         return 1
       },
       async update(key, entry, condition) {
-        assertOpen()
-        let compiled: CompiledCondition
-        try {
-          compiled = compileCondition(condition)
-        } catch (err) {
-          return writeCode(err)
-        }
-        const code = checkKey(key) || checkEntry(info, key, entry, true)
-        if (code !== 0) return code
+        const checked = updateChecks(key, entry, condition)
+        if (typeof checked === 'number') return checked
         let ks = loadedKey(state, key)
         if (ks === undefined) {
           ks = await load(state, key)
           assertOpen()
         }
-        const rows = matching(state, ks, compiled)
-        reserve(1)
-        log.push(applyUpdate(state, rows, entry))
-        return rows.length
+        return updateRows(ks, checked, entry)
       },
       updateCached(key, entry, condition) {
-        assertOpen()
-        let compiled: CompiledCondition
-        try {
-          compiled = compileCondition(condition)
-        } catch (err) {
-          return writeCode(err)
-        }
-        const code = checkKey(key) || checkEntry(info, key, entry, true)
-        if (code !== 0) return code
+        const checked = updateChecks(key, entry, condition)
+        if (typeof checked === 'number') return checked
         const ks = loadCached(state, key)
-        if (ks === undefined) return undefined
-        const rows = matching(state, ks, compiled)
-        reserve(1)
-        log.push(applyUpdate(state, rows, entry))
-        return rows.length
+        return ks === undefined ? undefined : updateRows(ks, checked, entry)
       },
       async remove(key, condition) {
         assertOpen()
