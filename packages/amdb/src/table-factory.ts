@@ -613,14 +613,21 @@ export function createTableFactory(init: TableFactoryInit): TableFactory {
     return handle
   }
 
-  const openTable = async (name: string): Promise<AMDBTable | undefined> => {
+  // The table `name` names without a read: its handle when it is open or built in, null for a
+  // name no table can have, undefined when only `_sys_tables_` can tell.
+  const knownTable = (name: string): AMDBTable | null | undefined => {
     assertFactoryOpen()
-    if (typeof name !== 'string') return undefined
+    if (typeof name !== 'string') return null
     const open = states.get(name)
     if (open !== undefined) return handleOf(open)
     const builtIn = SYSTEM_TABLES.get(name)
     if (builtIn !== undefined) return handleOf(stateOf(builtIn))
-    if (checkKey(name) !== 0) return undefined
+    return checkKey(name) !== 0 ? null : undefined
+  }
+
+  const openTable = async (name: string): Promise<AMDBTable | undefined> => {
+    const known = knownTable(name)
+    if (known !== undefined) return known ?? undefined
     const sys = sysTables()
     const ks = await load(sys, name)
     assertFactoryOpen()
@@ -638,13 +645,8 @@ export function createTableFactory(init: TableFactoryInit): TableFactory {
   }
 
   const openTableCached = (name: string): AMDBTable | null | undefined => {
-    assertFactoryOpen()
-    if (typeof name !== 'string') return null
-    const open = states.get(name)
-    if (open !== undefined) return handleOf(open)
-    const builtIn = SYSTEM_TABLES.get(name)
-    if (builtIn !== undefined) return handleOf(stateOf(builtIn))
-    if (checkKey(name) !== 0) return null
+    const known = knownTable(name)
+    if (known !== undefined) return known
     const ks = loadedKey(sysTables(), name)
     if (ks === undefined) return undefined
     // A live row means a table `openTable` would open (and register): leave that to it.
