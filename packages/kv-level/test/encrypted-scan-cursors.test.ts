@@ -15,7 +15,7 @@ import {
   ENCRYPTED_SCAN_CURSORS_MAX,
   type EncryptedKvInit,
 } from '../src/index.js'
-import { countScanReads } from './support/counting-store.js'
+import { countScanReads, withIterate } from './support/counting-store.js'
 
 const DATA_KEY = new Uint8Array(32).fill(0x5c)
 const enc = (s: string) => new TextEncoder().encode(s)
@@ -129,24 +129,16 @@ describe('encrypted store: paged-scan cursors', () => {
     })
     let hold = false
     // An inner store whose scans read their entries at once, then wait (a slow disk).
-    const slow: KvStore = {
-      get: (k) => inner.get(k),
-      getMany: (ks) => inner.getMany(ks),
-      put: (k, v) => inner.put(k, v),
-      del: (k) => inner.del(k),
-      batch: (ops, o) => inner.batch(ops, o),
-      iterate(options) {
-        return (async function* () {
-          const entries = await collect(inner.iterate(options))
-          if (hold) {
-            snapshotTaken()
-            await gateOpen
-          }
-          yield* entries
-        })()
-      },
-      close: () => inner.close(),
-    }
+    const slow = withIterate(inner, (options) =>
+      (async function* () {
+        const entries = await collect(inner.iterate(options))
+        if (hold) {
+          snapshotTaken()
+          await gateOpen
+        }
+        yield* entries
+      })(),
+    )
     const store = await encrypted(slow)
     await fillTable(store, 'u_a', 10)
     const low = enc('u_a\u0000')

@@ -6,22 +6,27 @@ import type { KvStore } from '@consortia/interface'
  */
 export function countScanReads(inner: KvStore): { store: KvStore; reads: () => number } {
   let reads = 0
-  const store: KvStore = {
+  const store = withIterate(inner, (options) => {
+    const source = inner.iterate(options)
+    return (async function* () {
+      for await (const entry of source) {
+        reads++
+        yield entry
+      }
+    })()
+  })
+  return { store, reads: () => reads }
+}
+
+/** `inner` with its `iterate` replaced; every other method passes through. */
+export function withIterate(inner: KvStore, iterate: KvStore['iterate']): KvStore {
+  return {
     get: (k) => inner.get(k),
     getMany: (ks) => inner.getMany(ks),
     put: (k, v) => inner.put(k, v),
     del: (k) => inner.del(k),
     batch: (ops, o) => inner.batch(ops, o),
-    iterate(options) {
-      const source = inner.iterate(options)
-      return (async function* () {
-        for await (const entry of source) {
-          reads++
-          yield entry
-        }
-      })()
-    },
+    iterate,
     close: () => inner.close(),
   }
-  return { store, reads: () => reads }
 }
