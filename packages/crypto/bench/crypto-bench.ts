@@ -17,6 +17,8 @@ import {
   encodeRecoverRows,
   isNativeSecp256k1Available,
   keccak256,
+  keccak256Noble,
+  keccakReady,
   type RecoverItem,
   SM2_P256,
   sm3,
@@ -126,11 +128,21 @@ row(
   'SM3 32 B (OpenSSL)',
   perSecond(() => sm3(data32)),
 )
-row(
-  'hash',
-  'Keccak-256 32 B (noble)',
-  perSecond(() => keccak256(data32)),
-)
+const keccakBackendName = await keccakReady()
+const data300 = new Uint8Array(300).fill(7)
+for (const [size, data] of [
+  [32, data32],
+  [300, data300],
+] as const) {
+  const kNoble = perSecond(() => keccak256Noble(data))
+  row('hash', `Keccak-256 ${size} B (noble)`, kNoble)
+  row(
+    'hash',
+    `Keccak-256 ${size} B (keccak256: ${keccakBackendName})`,
+    perSecond(() => keccak256(data)),
+  )
+  rows.at(-1)![3] = x(rows.at(-1)![2], kNoble)
+}
 
 // --- verify pool ---------------------------------------------------------------------------
 // Each pool row is measured in rounds, and each round first recovers the same items on the main
@@ -145,7 +157,7 @@ row(
 // and w workers an idle machine reaches at best min(w, c) × S ÷ (W + B) × the single-thread
 // rate: the "projected" figure. Thread CPU is read from Linux procfs (`threadCpu: true`).
 type PoolSuite = 'ecdsa-noble' | 'ecdsa-native' | 'sm'
-const poolRounds = quick ? 3 : 5
+const poolRounds = 5
 const all = availableParallelism()
 const counts = [...new Set([1, 2, all])]
 const median = (v: number[]): number => [...v].sort((a, b) => a - b)[Math.floor(v.length / 2)]!

@@ -1,9 +1,9 @@
 import type { Address, Bytes, CryptoSuite, Hash32, Logger } from '@consortia/interface'
 import { silentLogger } from '@consortia/interface'
 import { secp256k1 } from '@noble/curves/secp256k1.js'
-import { keccak_256 } from '@noble/hashes/sha3.js'
 import { bytesToBigInt, concatBytes, expectAnyBytes, expectBytes } from './bytes.js'
 import { cryptoError } from './errors.js'
+import { keccak256 } from './keccak.js'
 import {
   loadNativeSecp256k1,
   nobleSecp256k1,
@@ -43,10 +43,14 @@ export const ECDSA_SIGNATURE_BYTES = 65
 
 const HALF_N = SECP256K1_N >> 1n
 
-/** Keccak-256. */
-export function keccak256(data: Bytes): Hash32 {
-  return keccak_256(data)
-}
+export {
+  type KeccakBackendName,
+  keccak256,
+  keccak256Noble,
+  keccakBackend,
+  keccakLoadError,
+  keccakReady,
+} from './keccak.js'
 
 /**
  * Check r, s and v of a 65-byte r‖s‖v signature the way FISCO's `isValid()` does:
@@ -156,7 +160,7 @@ export function createECDSASuite(init: ECDSASuiteInit = {}): ECDSASuite {
     backend: backend.name,
     hash(data: Bytes): Hash32 {
       expectAnyBytes(data, 'data')
-      return keccak_256(data)
+      return keccak256(data)
     },
     sign(hash: Hash32, privateKey: Bytes): Bytes {
       expectBytes(hash, 32, 'hash')
@@ -193,7 +197,7 @@ export function createECDSASuite(init: ECDSASuiteInit = {}): ECDSASuite {
     },
     address(publicKey: Bytes): Address {
       expectBytes(publicKey, 64, 'public key')
-      return keccak_256(publicKey).slice(12)
+      return keccak256(publicKey).slice(12)
     },
     randomPrivateKey(): Bytes {
       return secp256k1.utils.randomSecretKey()

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto'
-import { keccak_256 } from '@noble/hashes/sha3.js'
+import { keccak256 } from '@consortia/crypto'
 import { addressToHex, concatBytes, hexToBytes } from '../bytes.js'
 import { PrecompiledCode } from '../codes.js'
 import { type PrecompiledContract, PrecompiledFailure, PrecompiledGas } from '../precompiled.js'
@@ -35,7 +35,7 @@ export const cryptoPrecompiled: PrecompiledContract = {
       call(args, ctx) {
         const data = hexToBytes(String(args[0]))
         ctx.gas.charge(PrecompiledGas.veryLow, Math.ceil(data.length / 32) + 1)
-        return [addressToHex(keccak_256(data))]
+        return [addressToHex(keccak256(data))]
       },
     },
     {
