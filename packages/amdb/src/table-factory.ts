@@ -116,7 +116,11 @@ interface WorkingRow {
   readonly id: number
   readonly num: number
   readonly key: string
-  fields: Record<string, string>
+  /**
+   * Never changed in place (an update replaces it with a new object), so it may be the very
+   * object a driver or its read cache holds, and an undo record keeps the previous one as is.
+   */
+  fields: Readonly<Record<string, string>>
   status: 0 | 1
   readonly isNew: boolean
   dirty: boolean
@@ -153,9 +157,17 @@ type Change =
       readonly row: WorkingRow
     }
   | {
+      // One row updated (the common case): its previous fields object and dirty flag.
+      readonly kind: 'update1'
+      readonly table: TableState
+      readonly row: WorkingRow
+      readonly old: Readonly<Record<string, string>>
+      readonly wasDirty: boolean
+    }
+  | {
       readonly kind: 'update'
       readonly table: TableState
-      readonly rows: readonly { row: WorkingRow; old: Record<string, string>; wasDirty: boolean }[]
+      readonly rows: readonly { row: WorkingRow; old: Readonly<Record<string, string>>; wasDirty: boolean }[]
     }
   | {
       readonly kind: 'remove'
@@ -185,11 +197,12 @@ export interface TableFactoryInit {
   readonly changeLogMax?: number
 }
 
+// The stored row's fields object is shared, not copied: working rows never change it in place.
 const toWorking = (row: StoredRow): WorkingRow => ({
   id: row.id,
   num: row.num,
   key: row.key,
-  fields: { ...row.fields },
+  fields: row.fields,
   status: 0,
   isNew: false,
   dirty: false,
@@ -379,16 +392,22 @@ export function createTableFactory(init: TableFactoryInit): TableFactory {
     return { kind: 'insert', table: state, keyState: ks, row }
   }
 
+  // Copy-on-write: each row gets a new fields object (its fields, then the entry's), and the
+  // undo record keeps the previous object itself, no per-field copies.
   function applyUpdate(state: TableState, rows: readonly WorkingRow[], entry: Entry): Change {
-    const names = Object.keys(entry)
-    const changes: { row: WorkingRow; old: Record<string, string>; wasDirty: boolean }[] = []
-    for (const row of rows) {
-      const old: Record<string, string> = {}
-      for (const f of names) old[f] = row.fields[f]!
-      changes.push({ row, old, wasDirty: row.dirty })
+    if (rows.length === 1) {
+      const row = rows[0] as WorkingRow
+      const change: Change = { kind: 'update1', table: state, row, old: row.fields, wasDirty: row.dirty }
+      row.fields = { ...row.fields, ...entry }
+      row.dirty = true
+      row.encoded = undefined
+      state.version++
+      return change
     }
+    const changes: { row: WorkingRow; old: Readonly<Record<string, string>>; wasDirty: boolean }[] = []
     for (const row of rows) {
-      for (const f of names) row.fields[f] = entry[f]!
+      changes.push({ row, old: row.fields, wasDirty: row.dirty })
+      row.fields = { ...row.fields, ...entry }
       row.dirty = true
       row.encoded = undefined
     }
@@ -678,10 +697,16 @@ export function createTableFactory(init: TableFactoryInit): TableFactory {
         change.table.version++
         break
       }
+      case 'update1':
+        change.row.fields = change.old
+        change.row.dirty = change.wasDirty
+        change.row.encoded = undefined
+        change.table.version++
+        break
       case 'update':
         for (let i = change.rows.length - 1; i >= 0; i--) {
           const { row, old, wasDirty } = change.rows[i]!
-          Object.assign(row.fields, old)
+          row.fields = old
           row.dirty = wasDirty
           row.encoded = undefined
         }
@@ -756,7 +781,7 @@ export function createTableFactory(init: TableFactoryInit): TableFactory {
           let stored: StoredRow | undefined
           if (row.isNew) {
             if (row.status === 0) {
-              stored = { id: ++id, num: number, key, fields: { ...row.fields } }
+              stored = { id: ++id, num: number, key, fields: row.fields }
               puts.push(stored)
               touched = true
             }
@@ -764,7 +789,7 @@ export function createTableFactory(init: TableFactoryInit): TableFactory {
             touched = true
             if (row.status === 1) deletes.push({ key, id: row.id })
             else {
-              stored = { id: row.id, num: number, key, fields: { ...row.fields } }
+              stored = { id: row.id, num: number, key, fields: row.fields }
               puts.push(stored)
             }
           } else if (row.status === 0) {

@@ -208,6 +208,9 @@ export function encodeValues(types: readonly AbiParameter[], values: readonly un
       writeWord(out, tailOffset, BigInt(raw.length))
       out.set(raw, tailOffset + WORD)
       tailOffset += WORD + Math.ceil(raw.length / WORD) * WORD
+    } else if (type.startsWith('int') || type.startsWith('uint')) {
+      // Written in place (what `encodeHead` makes, without a word array of its own).
+      writeWord(out, i * WORD, values[i] as bigint)
     } else {
       out.set(encodeHead(type, values[i]), i * WORD)
     }

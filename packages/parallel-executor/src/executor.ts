@@ -25,7 +25,7 @@ import {
 import { Address as EthAddress } from '@ethereumjs/util'
 import { decodeValues, parseSignature, selectorOfCallData } from './abi.js'
 import { createBloomHasher, logsBloom } from './bloom.js'
-import { bytesToHex, numberToAddress } from './bytes.js'
+import { bytesEqual, bytesToHex, numberToAddress } from './bytes.js'
 import { CONTRACT_TABLE_PREFIX } from './codes.js'
 import { executorError } from './errors.js'
 import { applyEthNonceRule } from './eth-nonce.js'
@@ -343,12 +343,27 @@ export function createSerialExecutor(
         `expected at most ${BLOCK_TRANSACTIONS_MAX} transactions, got ${transactions.length}`,
       )
     }
-    const session = await openBlock(context, state)
-    for (const tx of transactions) await session.executeTransaction(tx)
+    const { session, step } = await openSession(context, state)
+    // Waits only for the transactions that did: one on the synchronous path costs no promise.
+    for (const tx of transactions) {
+      const receipt = step(tx)
+      if (receipt instanceof Promise) await receipt
+    }
     return session.finish()
   }
 
   async function openBlock(context: BlockContext, state: StateView): Promise<BlockSession> {
+    return (await openSession(context, state)).session
+  }
+
+  /**
+   * `openBlock`, plus `step`: `executeTransaction` that returns the receipt itself when the
+   * transaction ran without waiting (what `execute` uses).
+   */
+  async function openSession(
+    context: BlockContext,
+    state: StateView,
+  ): Promise<{ session: BlockSession; step: (tx: SignedTransaction) => Receipt | Promise<Receipt> }> {
     validateContext(context)
     const tables = new TableOverlay(tablesOf(state), { cachedKeysMax, logger: log })
     const configured = await readSystemConfig(tables, SystemConfigKey.TxGasLimit, context.number)
@@ -373,6 +388,10 @@ export function createSerialExecutor(
             ...permissionSettings,
             tables: createPermissionTableStore(tables, {
               hasAccount: async (address) => (await adapter.accountOf(address)) !== undefined,
+              hasAccountCached: (address) => {
+                const account = adapter.accountOfCached(address)
+                return account === undefined ? undefined : account !== null
+              },
               codeOf: (address) => adapter.codeOf(address),
             }),
             blockNumber: context.number,
@@ -435,7 +454,20 @@ export function createSerialExecutor(
     const sealerHex = bytesToHex(context.sealer)
     const receipts: Receipt[] = []
     let gasUsed = 0n
-    return {
+    // The hex of the last `to` address (a copy of its bytes: compared by content, never stale);
+    // a block's transactions mostly go to a few addresses.
+    let lastTo: Uint8Array | undefined
+    let lastToHex = ''
+    const recordOwn = (receipt: Receipt): Receipt => {
+      gasUsed += receipt.gasUsed
+      receipts.push(receipt)
+      return receipt
+    }
+    const step = (tx: SignedTransaction): Receipt | Promise<Receipt> => {
+      const receipt = executeOne(tx)
+      return receipt instanceof Promise ? receipt.then(recordOwn) : recordOwn(receipt)
+    }
+    const session: BlockSession = {
       get transientObjects() {
         return objects.size
       },
@@ -443,10 +475,7 @@ export function createSerialExecutor(
         return gasUsed
       },
       async executeTransaction(tx: SignedTransaction) {
-        const receipt = await executeOne(tx)
-        gasUsed += receipt.gasUsed
-        receipts.push(receipt)
-        return receipt
+        return step(tx)
       },
       async record(external: Receipt) {
         const receipt = perTxRoot ? { ...external, stateRoot: await state.stateRoot() } : external
@@ -461,6 +490,14 @@ export function createSerialExecutor(
       async finish() {
         return { receipts, gasUsed, stateRoot: await state.stateRoot() }
       },
+    }
+    return { session, step }
+
+    function toHexOf(to: Address): string {
+      if (lastTo !== undefined && bytesEqual(to, lastTo)) return lastToHex
+      lastToHex = bytesToHex(to)
+      lastTo = to.slice()
+      return lastToHex
     }
 
     function onDenied(denial: PermissionDenial): void {
@@ -494,7 +531,7 @@ export function createSerialExecutor(
       if (!(blockNumber < blockLimit && blockLimit <= blockLimitMax))
         return rejected(TxStatus.BlockLimitCheckFail)
       if (context.gasLimit > 0n && gasUsed >= context.gasLimit) return rejected(TxStatus.BlockGasLimitReached)
-      const toHex = bytesToHex(tx.to)
+      const toHex = toHexOf(tx.to)
       const precompiled = system.get(toHex) ?? objects.get(toHex)
       if (precompiled === undefined) return executeChecked(signed)
       const verdict = permission.checkSenderCached(signed.sender)
@@ -674,7 +711,8 @@ export function createSerialExecutor(
       let used = base + exec.executionGasUsed
       if (status === TxStatus.None) {
         const refund = exec.gasRefund ?? 0n
-        used -= refund < used / refundQuotient ? refund : used / refundQuotient
+        // No refund (every precompiled call): nothing to subtract, no bigint division.
+        if (refund !== 0n) used -= refund < used / refundQuotient ? refund : used / refundQuotient
       }
       const logs: Log[] = []
       if (status === TxStatus.None && exec.logs !== undefined) {

@@ -89,6 +89,11 @@ export function denialOf(verdict: Verdict): PermissionDenial | undefined {
 export interface AccountSource {
   /** Whether the state holds an account at `address` (contract or not). */
   hasAccount(address: Address): Promise<boolean>
+  /**
+   * `hasAccount` without waiting: the answer when it is in memory (the block's state cache),
+   * else `undefined`. Optional; without it, a missing account table is only known by waiting.
+   */
+  hasAccountCached?(address: Address): boolean | undefined
   /** The code at `address` (empty for none). */
   codeOf(address: Address): Promise<Bytes>
 }
@@ -192,10 +197,14 @@ export function createPermissionTableStore(overlay: TableOverlay, accounts: Acco
     createTable: (info: TableInfo) => overlay.createTable(info),
     openTableCached(name: string) {
       if (ACCOUNT_TABLE_NAME.test(name)) {
-        // Known to the overlay: the table exists; otherwise the state must be asked.
-        return overlay.cachedInfo(name) == null
-          ? undefined
-          : accountTable(name, hexBytes(name.slice(CONTRACT_TABLE_PREFIX.length)))
+        // As `openTable`: the table exists when the overlay knows it or the state holds the
+        // account; it is missing when neither does and the overlay knows it is not there.
+        const known = overlay.cachedInfo(name)
+        const address = hexBytes(name.slice(CONTRACT_TABLE_PREFIX.length))
+        if (known != null) return accountTable(name, address)
+        const has = accounts.hasAccountCached?.(address)
+        if (has === true) return accountTable(name, address)
+        return has === false && known === null ? null : undefined
       }
       const info = overlay.cachedInfo(name)
       return info == null ? info : plain(info)

@@ -148,6 +148,14 @@ export class StateViewAdapter implements StateManagerInterface {
     return a
   }
 
+  /**
+   * `accountOf` without waiting: the account when the cache holds the answer (`null`: the
+   * state has none), `undefined` when only `accountOf` can tell. Adds nothing to the cache.
+   */
+  accountOfCached(address: Address): AccountState | null | undefined {
+    return this.cache.get(bytesToHex(address))?.account
+  }
+
   /** The code at `address` as the state holds it, without the precompile marker (cached). */
   async codeOf(address: Address): Promise<Bytes> {
     const entry = this.entryOf(bytesToHex(address))

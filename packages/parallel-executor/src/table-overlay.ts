@@ -40,14 +40,31 @@ type Op =
       readonly count: number
     }
 
-type Undo =
-  | {
-      readonly kind: 'rows'
-      readonly table: string
-      readonly key: string
-      readonly previous: readonly Entry[] | undefined
-    }
-  | { readonly kind: 'info'; readonly name: string; readonly previous: TableInfo | null | undefined }
+/**
+ * The undo log of open savepoints, flat: entry `i` is a row list change (`key[i]` a string:
+ * table `name[i]`, key `key[i]`, previous rows `previous[i]`) or a schema change (`key[i]`
+ * undefined: table `name[i]`, previous schema `previous[i]`). No record object per write, and
+ * the arrays keep their storage from one transaction to the next.
+ */
+class UndoLog {
+  readonly name: string[] = []
+  readonly key: (string | undefined)[] = []
+  readonly previous: (readonly Entry[] | TableInfo | null | undefined)[] = []
+  length = 0
+
+  push(name: string, key: string | undefined, previous: readonly Entry[] | TableInfo | null | undefined) {
+    const i = this.length++
+    this.name[i] = name
+    this.key[i] = key
+    this.previous[i] = previous
+  }
+
+  /** Drops the entries from `length` on (their references too, so they can be collected). */
+  truncate(length: number): void {
+    for (let i = length; i < this.length; i++) this.previous[i] = undefined
+    this.length = length
+  }
+}
 
 /**
  * The table operations precompiles use: the block's `TableOverlay`, or a view of it that
@@ -103,8 +120,12 @@ export class TableOverlay implements PrecompiledTables {
   private readonly baseTables = new Map<string, CachedTable>()
   private readonly rows = new RowCache()
   private ops: Op[] = []
-  private readonly undo: Undo[] = []
-  private readonly marks: { undo: number; ops: number }[] = []
+  private readonly undo = new UndoLog()
+  // Savepoint marks as two stacks of lengths (undo log, ops) with a depth counter: no object
+  // per savepoint, and the arrays keep their storage between transactions.
+  private readonly markUndo: number[] = []
+  private readonly markOps: number[] = []
+  private marks = 0
   private readonly cachedKeysMax: number
   private readonly log: Logger
 
@@ -124,7 +145,7 @@ export class TableOverlay implements PrecompiledTables {
 
   /** Nesting depth of open savepoints. */
   get depth(): number {
-    return this.marks.length
+    return this.marks
   }
 
   /** Writes not yet replayed on the underlying store. */
@@ -138,7 +159,7 @@ export class TableOverlay implements PrecompiledTables {
    * no savepoint open and nothing pending.
    */
   dropCache(): void {
-    if (this.marks.length !== 0 || this.ops.length !== 0)
+    if (this.marks !== 0 || this.ops.length !== 0)
       throw executorError(
         'INVARIANT_VIOLATED',
         'table overlay dropCache with open savepoints or pending writes',
@@ -305,35 +326,40 @@ export class TableOverlay implements PrecompiledTables {
 
   /** Opens a savepoint. */
   checkpoint(): void {
-    this.marks.push({ undo: this.undo.length, ops: this.ops.length })
+    const depth = this.marks++
+    this.markUndo[depth] = this.undo.length
+    this.markOps[depth] = this.ops.length
   }
 
   /** Keeps the writes since the last savepoint (they join the enclosing one). */
   commit(): void {
-    if (this.marks.pop() === undefined)
-      throw executorError('INVARIANT_VIOLATED', 'table overlay commit without checkpoint')
-    if (this.marks.length === 0) this.undo.length = 0
+    if (this.marks === 0) throw executorError('INVARIANT_VIOLATED', 'table overlay commit without checkpoint')
+    if (--this.marks === 0) this.undo.truncate(0)
   }
 
   /** Drops the writes since the last savepoint. */
   revert(): void {
-    const mark = this.marks.pop()
-    if (mark === undefined)
-      throw executorError('INVARIANT_VIOLATED', 'table overlay revert without checkpoint')
-    for (let i = this.undo.length - 1; i >= mark.undo; i--) {
-      const u = this.undo[i] as Undo
-      if (u.kind === 'rows') {
-        if (u.previous === undefined) this.rows.delete(u.table, u.key)
-        else this.rows.set(u.table, u.key, u.previous)
+    if (this.marks === 0) throw executorError('INVARIANT_VIOLATED', 'table overlay revert without checkpoint')
+    const depth = --this.marks
+    const markUndo = this.markUndo[depth] as number
+    const undo = this.undo
+    for (let i = undo.length - 1; i >= markUndo; i--) {
+      const name = undo.name[i] as string
+      const key = undo.key[i]
+      if (key !== undefined) {
+        const previous = undo.previous[i] as readonly Entry[] | undefined
+        if (previous === undefined) this.rows.delete(name, key)
+        else this.rows.set(name, key, previous)
       } else {
-        if (u.previous === undefined) this.infos.delete(u.name)
-        else this.infos.set(u.name, u.previous)
+        const previous = undo.previous[i] as TableInfo | null | undefined
+        if (previous === undefined) this.infos.delete(name)
+        else this.infos.set(name, previous)
         // A table looked up again inside the savepoint may be gone from the store with it.
-        if (u.previous == null) this.baseTables.delete(u.name)
+        if (previous == null) this.baseTables.delete(name)
       }
     }
-    this.undo.length = mark.undo
-    this.ops.length = mark.ops
+    undo.truncate(markUndo)
+    this.ops.length = this.markOps[depth] as number
   }
 
   /**
@@ -341,8 +367,7 @@ export class TableOverlay implements PrecompiledTables {
    * affected the same number of rows as the overlay did. Only at depth 0.
    */
   async flush(): Promise<void> {
-    if (this.marks.length !== 0)
-      throw executorError('INVARIANT_VIOLATED', 'table overlay flush inside a savepoint')
+    if (this.marks !== 0) throw executorError('INVARIANT_VIOLATED', 'table overlay flush inside a savepoint')
     const ops = this.ops
     this.ops = []
     for (const op of ops) {
@@ -375,8 +400,7 @@ export class TableOverlay implements PrecompiledTables {
    * otherwise `flush()` replays the rest. Only at depth 0.
    */
   flushCached(): boolean {
-    if (this.marks.length !== 0)
-      throw executorError('INVARIANT_VIOLATED', 'table overlay flush inside a savepoint')
+    if (this.marks !== 0) throw executorError('INVARIANT_VIOLATED', 'table overlay flush inside a savepoint')
     const ops = this.ops
     let done = 0
     for (; done < ops.length; done++) {
@@ -477,13 +501,12 @@ export class TableOverlay implements PrecompiledTables {
   }
 
   private setRows(table: string, key: string, next: readonly Entry[]): void {
-    if (this.marks.length > 0)
-      this.undo.push({ kind: 'rows', table, key, previous: this.rows.get(table, key) })
+    if (this.marks > 0) this.undo.push(table, key, this.rows.get(table, key))
     this.rows.set(table, key, next)
   }
 
   private recordInfo(name: string): void {
-    if (this.marks.length > 0) this.undo.push({ kind: 'info', name, previous: this.infos.get(name) })
+    if (this.marks > 0) this.undo.push(name, undefined, this.infos.get(name))
   }
 }
 
@@ -523,11 +546,15 @@ class RowCache {
  * restating the key is allowed).
  */
 function updateEntry(info: TableInfo, key: string, entryIn: Entry): Entry | number {
-  if (!fieldsValid(info, entryIn)) return PrecompiledCode.TableInvalidField
+  // One pass over the fields: the checks of `fieldsValid` and the key field, then the copy.
   const keyField = info.keyField
+  const fields = Object.keys(entryIn)
+  for (const field of fields) {
+    if (field !== keyField && !info.valueFields.includes(field)) return PrecompiledCode.TableInvalidField
+  }
   if (keyField in entryIn && entryIn[keyField] !== key) return PrecompiledCode.InvalidUpdateTableKey
   const entry: Record<string, string> = {}
-  for (const field of Object.keys(entryIn)) if (field !== keyField) entry[field] = entryIn[field] as string
+  for (const field of fields) if (field !== keyField) entry[field] = entryIn[field] as string
   return Object.freeze(entry)
 }
 

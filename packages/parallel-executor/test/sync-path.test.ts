@@ -1,5 +1,5 @@
 import { createAMDB, createMemoryDriver, type TableFactory } from '@consortia/amdb'
-import { type CachedTableStore, type StateView, silentLogger } from '@consortia/interface'
+import { type CachedTableStore, type Receipt, type StateView, silentLogger } from '@consortia/interface'
 import { createPermission, initGovernance, topLevelCaller } from '@consortia/permission'
 import fc from 'fast-check'
 import { encodeFunctionData, parseAbi } from 'viem'
@@ -7,6 +7,7 @@ import { describe, expect, it } from 'vitest'
 import { bytesToHex, numberToAddress } from '../src/bytes.js'
 import {
   createPermissionTableStore,
+  createSerialExecutor,
   DAG_TRANSFER_TABLE,
   dagTransferPrecompiled,
   GuardedTables,
@@ -19,7 +20,7 @@ import {
   TableOverlay,
   TransientObjects,
 } from '../src/index.js'
-import { ALICE, account, BOB, ecdsa } from './helpers/chain.js'
+import { ALICE, account, BOB, blockContext, ecdsa, storageWorld, transaction } from './helpers/chain.js'
 
 // DagTransfer runs synchronously on rows in memory (`transferFirst`, the tables' `...Cached`
 // methods, the cached permission checks, `flushCached`). These tests run the same calls twice,
@@ -34,6 +35,7 @@ const DAG = parseAbi([
 ])
 const U256_MAX = (1n << 256n) - 1n
 const COMMITTEE = account(7)
+const CAROL = account(3)
 const dag = numberToAddress(PrecompiledAddress.DagTransfer)
 const hash = ecdsa.hash
 
@@ -257,5 +259,128 @@ describe('DagTransfer synchronous path', () => {
     expect(overlay.pendingOps).toBe(0)
     expect(await overlay.select(DAG_TRANSFER_TABLE, 'a')).toEqual([{ user_name: 'a', user_balance: '6' }])
     await amdb.close()
+  })
+})
+
+describe('permission table store, account tables without waiting', () => {
+  it('knows a missing account table once the overlay and the state cache both know', async () => {
+    const amdb = createAMDB({ driver: createMemoryDriver(), hash })
+    const overlay = new TableOverlay(await amdb.openBlock())
+    let cached: boolean | undefined
+    let asked = 0
+    const store = createPermissionTableStore(overlay, {
+      hasAccount: async () => {
+        asked++
+        return cached === true
+      },
+      hasAccountCached: () => cached,
+      codeOf: async () => new Uint8Array(0),
+    })
+    const name = `c_${'ab'.repeat(20)}`
+    expect(store.openTableCached?.(name)).toBeUndefined()
+    cached = false
+    // The overlay has not looked the table up yet: only openTable can tell.
+    expect(store.openTableCached?.(name)).toBeUndefined()
+    expect(await store.openTable(name)).toBeUndefined()
+    expect(asked).toBe(1)
+    expect(store.openTableCached?.(name)).toBeNull()
+    cached = undefined
+    expect(store.openTableCached?.(name)).toBeUndefined()
+    cached = true
+    expect(store.openTableCached?.(name)?.info.name).toBe(name)
+    expect((await store.openTable(name))?.info.name).toBe(name)
+    expect(asked).toBe(2)
+  })
+})
+
+describe('serial executor, synchronous transaction loop', () => {
+  const userAdd = (name: string) =>
+    encodeFunctionData({ abi: DAG, functionName: 'userAdd', args: [name, 5n] }) as `0x${string}`
+  // A world whose block 1 gave ALICE and BOB account tables (each deployed an empty contract),
+  // so from their second transaction in a block on, the sender checks answer from memory and
+  // precompile calls take the synchronous path.
+  const accountsWorld = async () => {
+    const world = await storageWorld()
+    const deploys = [ALICE, BOB].map((from) => transaction({ from, to: null, data: '0x00' }))
+    const setup = await createSerialExecutor({}, { crypto: ecdsa }).execute(
+      blockContext(1),
+      deploys,
+      world.state,
+    )
+    expect(setup.receipts.map((r) => r.status)).toEqual([0, 0])
+    await world.next()
+    return world
+  }
+  const strip = (receipts: readonly Receipt[]) =>
+    receipts.map((r) => ({ ...r, logsBloom: bytesToHex(r.logsBloom), output: bytesToHex(r.output) }))
+
+  it('routes by the current bytes of `to`, also when one byte array is reused and changed', async () => {
+    // One `to` array, changed in place after two transactions of a session (the second runs on
+    // the synchronous path): the third goes to SystemConfig (which has no userAdd:
+    // PrecompiledError), as with a fresh array.
+    const to = numberToAddress(PrecompiledAddress.DagTransfer)
+    const world = await accountsWorld()
+    const session = await createSerialExecutor({}, { crypto: ecdsa }).openBlock(blockContext(2), world.state)
+    const receipts = [
+      await session.executeTransaction(transaction({ from: ALICE, to, data: userAdd('a') })),
+      await session.executeTransaction(transaction({ from: ALICE, to, data: userAdd('b') })),
+    ]
+    to.set(numberToAddress(PrecompiledAddress.SystemConfig))
+    receipts.push(await session.executeTransaction(transaction({ from: ALICE, to, data: userAdd('c') })))
+    const viaSession = await session.finish()
+
+    const fresh = await accountsWorld()
+    const dagTo = () => numberToAddress(PrecompiledAddress.DagTransfer)
+    const reference = await createSerialExecutor({}, { crypto: ecdsa }).execute(
+      blockContext(2),
+      [
+        transaction({ from: ALICE, to: dagTo(), data: userAdd('a') }),
+        transaction({ from: ALICE, to: dagTo(), data: userAdd('b') }),
+        transaction({
+          from: ALICE,
+          to: numberToAddress(PrecompiledAddress.SystemConfig),
+          data: userAdd('c'),
+        }),
+      ],
+      fresh.state,
+    )
+    expect(receipts.map((r) => r.status)).toEqual([0, 0, reference.receipts[2]?.status])
+    expect(receipts[2]?.status).not.toBe(0)
+    expect(strip(receipts)).toEqual(strip(reference.receipts))
+    expect(viaSession.stateRoot).toEqual(reference.stateRoot)
+  })
+
+  it('gives the same receipts, gas and root through execute as through a session', async () => {
+    const mixed = (n: number) =>
+      Array.from({ length: n }, (_, i) => {
+        const to = numberToAddress(
+          i % 5 === 4 ? PrecompiledAddress.SystemConfig : PrecompiledAddress.DagTransfer,
+        )
+        const data =
+          i % 3 === 2
+            ? encodeFunctionData({
+                abi: DAG,
+                functionName: 'userTransfer',
+                args: [`u${i % 4}`, `u${(i + 1) % 4}`, BigInt(i)],
+              })
+            : userAdd(`u${i % 6}`)
+        // CAROL has no account table: her sender checks answer from the state cache.
+        return transaction({ from: [ALICE, BOB, CAROL][i % 3] as Uint8Array, to, data })
+      })
+    const txs = mixed(40)
+    const a = await storageWorld()
+    const viaExecute = await createSerialExecutor({}, { crypto: ecdsa }).execute(
+      blockContext(1),
+      txs,
+      a.state,
+    )
+    const b = await storageWorld()
+    const session = await createSerialExecutor({}, { crypto: ecdsa }).openBlock(blockContext(1), b.state)
+    for (const tx of txs) await session.executeTransaction(tx)
+    expect(session.gasUsed).toBe(viaExecute.gasUsed)
+    const viaSession = await session.finish()
+    expect(new Set(viaExecute.receipts.map((r) => r.status)).size).toBeGreaterThan(1)
+    expect(strip(viaSession.receipts)).toEqual(strip(viaExecute.receipts))
+    expect(viaSession.stateRoot).toEqual(viaExecute.stateRoot)
   })
 })

@@ -49,6 +49,9 @@ export interface AclStoreInit {
  */
 export class AclStore {
   private readonly cache = new Map<string, ReadonlySet<AddressHex>>()
+  // The table most recently (re)inserted into `cache`: it is already last in the LRU order,
+  // so a hit on it needs no refresh (a block's writes mostly go to one table).
+  private newest: string | undefined
   readonly aclEntriesMax: number
   private readonly cacheTablesMax: number
   private readonly log: Logger
@@ -73,8 +76,7 @@ export class AclStore {
     const hit = this.cache.get(table)
     if (hit !== undefined) {
       // Refresh the entry's position: the cache evicts the least recently used table.
-      this.cache.delete(table)
-      this.cache.set(table, hit)
+      this.refresh(table, hit)
       return hit
     }
     const set = new Set<AddressHex>()
@@ -88,7 +90,15 @@ export class AclStore {
       this.log.debug('acl cache evicted', { table: oldest, cacheTablesMax: this.cacheTablesMax })
     }
     this.cache.set(table, set)
+    this.newest = table
     return set
+  }
+
+  private refresh(table: string, hit: ReadonlySet<AddressHex>): void {
+    if (table === this.newest) return
+    this.cache.delete(table)
+    this.cache.set(table, hit)
+    this.newest = table
   }
 
   /**
@@ -97,10 +107,7 @@ export class AclStore {
    */
   effectiveCached(table: string): ReadonlySet<AddressHex> | undefined {
     const hit = this.cache.get(table)
-    if (hit !== undefined) {
-      this.cache.delete(table)
-      this.cache.set(table, hit)
-    }
+    if (hit !== undefined) this.refresh(table, hit)
     return hit
   }
 

@@ -6,6 +6,11 @@ export type AddressHex = `0x${string}`
 
 const HEX40 = /^(0x|0X)?[0-9a-fA-F]{40}$/
 
+// The last 20-byte address converted and its hex form: a block's checks convert the same
+// sender again and again (a one-entry memo, compared by content, so it is never stale).
+const lastBytes = new Uint8Array(20)
+let lastHex: AddressHex | undefined
+
 /**
  * Normalises an address given as 20 bytes or as a hex string (with or without `0x`, any case)
  * to `0x` + lower-case hex. Throws INVALID_ARGUMENT with a labelled message otherwise.
@@ -18,7 +23,11 @@ export function addressToHex(address: Address | string, label = 'address'): Addr
         `expected 20-byte ${label}, got ${address.length}`,
       )
     }
-    return `0x${Buffer.from(address.buffer, address.byteOffset, 20).toString('hex')}`
+    if (lastHex !== undefined && sameAddressBytes(address, lastBytes)) return lastHex
+    const hex: AddressHex = `0x${Buffer.from(address.buffer, address.byteOffset, 20).toString('hex')}`
+    lastBytes.set(address)
+    lastHex = hex
+    return hex
   }
   if (typeof address !== 'string' || !HEX40.test(address)) {
     throw permissionError(
@@ -43,4 +52,9 @@ export function hexToAddress(hex: AddressHex): Address {
 /** The form FISCO stores in a contract's `authority` rows: lower-case hex without `0x`. */
 export function authorityForm(hex: AddressHex): string {
   return hex.slice(2)
+}
+
+function sameAddressBytes(a: Uint8Array, b: Uint8Array): boolean {
+  for (let i = 0; i < 20; i++) if (a[i] !== b[i]) return false
+  return true
 }

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import {
+  addressToHex,
   createPermission,
   initGovernance,
   isEnabledAt,
@@ -26,6 +27,22 @@ describe('isEnabledAt', () => {
     expect(isEnabledAt(undefined, 5)).toBe(false)
     expect(isEnabledAt('abc', 5)).toBe(false)
     expect(isEnabledAt('1.5', 5)).toBe(false)
+  })
+})
+
+describe('addressToHex', () => {
+  it('converts by content: a reused or changed byte array never gets a stale hex', () => {
+    const a = addr(0xab)
+    expect(addressToHex(a)).toBe(hexOf(0xab))
+    expect(addressToHex(addr(0xab))).toBe(hexOf(0xab))
+    a[19] = 0xcd
+    expect(addressToHex(a)).toBe(`0x${'ab'.repeat(19)}cd`)
+    expect(addressToHex(addr(1))).toBe(hexOf(1))
+    expect(addressToHex(a)).toBe(`0x${'ab'.repeat(19)}cd`)
+    // A view into a larger buffer, at an offset.
+    const big = new Uint8Array(30).fill(7)
+    expect(addressToHex(big.subarray(5, 25))).toBe(hexOf(7))
+    expect(() => addressToHex(new Uint8Array(21))).toThrow('expected 20-byte address, got 21')
   })
 })
 
@@ -212,6 +229,35 @@ describe('table ACLs', () => {
           }
         }
         expect(p.stats().aclCachedTables).toBe(2)
+      },
+      { aclCacheTablesMax: 2 },
+    )
+  })
+
+  it('keeps least-recently-used order when hits on the newest table skip the refresh', async () => {
+    const chain = await createTestChain()
+    await chain.block(async (p) => {
+      for (let i = 0; i < 3; i++) await p.tablePermissions.insert(by(BOB), `t${i}`, hexOf(BOB))
+    })
+    await chain.block(
+      async (p) => {
+        const cached = (table: string) => p.checkTableWriteCached(by(BOB), table) !== undefined
+        await p.isPermitted('u_t0', addr(BOB))
+        await p.isPermitted('u_t1', addr(BOB))
+        // u_t1 is the newest: hits on it leave the order as it is (u_t0 oldest).
+        expect(p.checkTableWriteCached(by(BOB), 'u_t1')).toEqual({ allowed: true })
+        expect(await p.isPermitted('u_t1', addr(MALLORY))).toBe(false)
+        // A hit on u_t0 makes it the newest: u_t1 is now the one to evict.
+        expect(cached('u_t0')).toBe(true)
+        await p.isPermitted('u_t2', addr(BOB))
+        expect(p.stats().aclCachedTables).toBe(2)
+        expect(cached('u_t1')).toBe(false)
+        expect(cached('u_t2')).toBe(true)
+        expect(cached('u_t0')).toBe(true)
+        // u_t0 (refreshed by the check above) stays when u_t1 comes back and u_t2 goes.
+        expect(await p.isPermitted('u_t1', addr(BOB))).toBe(true)
+        expect(cached('u_t0')).toBe(true)
+        expect(cached('u_t2')).toBe(false)
       },
       { aclCacheTablesMax: 2 },
     )
