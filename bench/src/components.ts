@@ -152,7 +152,8 @@ export function componentSpecs(mode: 'full' | 'quick'): ComponentSpec[] {
       cwd: 'packages/parallel-executor',
       script: 'bench/run.ts',
       args: quick
-        ? ['500', '1', '2', '--state=StorageState/LevelDB', '--workload=DagTransfer']
+        ? // V8 needs several 2,000-transaction blocks to settle (see the executor's README).
+          ['2000', '1', '8', '--state=StorageState/LevelDB', '--workload=DagTransfer']
         : ['2000', '3', '3'],
       timeoutMs,
     },
@@ -166,9 +167,10 @@ export function componentSpecs(mode: 'full' | 'quick'): ComponentSpec[] {
       title: 'Executor: serial against parallel (DAG) execution',
       cwd: 'packages/parallel-executor',
       script: 'bench/parallel.ts',
-      // Its options today: [txsPerBlock] [reps] --workers=… --conflicts=…; --json once it has one.
+      // Its options today: [txsPerBlock] [reps] --workers=… --conflicts=… --warmup=…; --json once it has one.
       args: [
-        ...(quick ? ['1000', '1', '--workers=1,2', '--conflicts=0,50'] : []),
+        // Workers are V8 isolates of their own that warm up over several blocks.
+        ...(quick ? ['1000', '2', '--workers=1,2', '--conflicts=0,50', '--warmup=3'] : ['--warmup=3']),
         ...(source.includes("'--json'") ? ['--json'] : []),
       ],
       timeoutMs,

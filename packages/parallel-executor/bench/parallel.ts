@@ -6,19 +6,24 @@
  * between the same two users; the rest use users no other transaction of the block uses),
  * executed serially (`createSerialExecutor`) and by `createParallelExecutor` in dag mode with
  * 1, 2, 4, 8 and 16 workers (1 is the serial path).
- * Besides wall-clock ratios it prints CPU µs per transaction of the main thread and of the
- * worker threads (the busiest threads besides the main one, from /proc/self/task/<tid>/stat).
+ * Besides wall-clock ratios it prints CPU µs per transaction of the main thread, of the
+ * worker threads (the busiest threads besides the main one, from /proc/self/task/<tid>/stat)
+ * and of the process's other threads (V8's platform pool: concurrent and parallel garbage
+ * collection, background compilation).
  *
  * One chain (AMDB StorageState over the memory driver) holds the users. Each executor runs the
- * block `1 + reps` times as consecutive, committed blocks of the chain (balances are large
- * enough): the first is not measured (JIT, worker start, worker caches filling: the steady
- * state is a chain whose blocks touch the same accounts). Figures: median wall-clock tx/s of
+ * block `warmup + reps` times as consecutive, committed blocks of the chain (balances are large
+ * enough): the first `warmup` (default 1) are not measured (JIT, worker start, worker caches
+ * filling: the steady state is a chain whose blocks touch the same accounts). Each worker is a
+ * V8 isolate of its own that compiles everything again and runs only its share of the
+ * transactions, so workers take several blocks to reach steady state: `--warmup=4` at 1,500
+ * transactions per block. Figures: median wall-clock tx/s of
  * `execute` (receipts and the block's dbHash included; the commit is not timed) and its
  * ratio to the serial executor on the same block.
  *
  *   node --conditions=source --import tsx bench/parallel.ts [txsPerBlock=10000] [reps=2]
  *     [--workload=DagTransfer|ParallelOk] [--workers=1,2,4,8,16] [--conflicts=0,10,50]
- *     [--profile=FILE]   (CPU profile of the main thread in the measured parallel blocks)
+ *     [--warmup=1] [--profile=FILE]   (CPU profile of the main thread in the measured parallel blocks)
  */
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { Session } from 'node:inspector/promises'
@@ -38,6 +43,7 @@ const txsPerBlock = Number(positional[0] ?? 10_000)
 const reps = Number(positional[1] ?? 2)
 const workerCounts = (flag('workers') ?? '1,2,4,8,16').split(',').map(Number)
 const conflicts = (flag('conflicts') ?? '0,10,50').split(',').map(Number)
+const warmup = Number(flag('warmup') ?? 1)
 /** `--profile=FILE`: a V8 CPU profile of the main thread during the measured parallel blocks. */
 const profileOut = flag('profile')
 const profiler = profileOut === undefined ? undefined : new Session()
@@ -207,20 +213,22 @@ async function timeBlock(executor: Executor, txs: SignedTransaction[]): Promise<
 }
 
 /**
- * Median wall ms, main-thread CPU µs per transaction, all-thread CPU µs per transaction and
- * the CPU µs per transaction of the block of the `workers` busiest other threads (summed).
+ * Median wall ms, main-thread CPU µs per transaction, all-thread CPU µs per transaction, the
+ * CPU µs per transaction of the `workers` busiest other threads (summed) and of the rest.
  */
 function summary(
   times: readonly BlockTime[],
   workers = 0,
-): { ms: number; mainUs: string; cpuUs: string; workersUs: string } {
+): { ms: number; mainUs: string; cpuUs: string; workersUs: string; othersUs: string } {
   const us = (v: number) => (Number.isNaN(v) ? 'n/a' : ((v * 1000) / txsPerBlock).toFixed(1))
-  const workersMs = (t: BlockTime) => t.threadsCpuMs.slice(0, workers).reduce((a, b) => a + b, 0)
+  const sum = (list: readonly number[]) => list.reduce((a, b) => a + b, 0)
+  const workersMs = (t: BlockTime) => sum(t.threadsCpuMs.slice(0, workers))
   return {
     ms: median(times.map((t) => t.ms)),
     mainUs: us(median(times.map((t) => t.mainCpuMs))),
     cpuUs: us(median(times.map((t) => t.cpuMs))),
     workersUs: workers === 0 ? '' : us(median(times.map(workersMs))),
+    othersUs: us(median(times.map((t) => sum(t.threadsCpuMs.slice(workers))))),
   }
 }
 
@@ -234,25 +242,25 @@ for (const w of workerCounts) {
 }
 
 console.log(
-  `\nparallel execution: ${txsPerBlock} transactions per block, median of ${reps} measured runs after one warm-up run per executor; ` +
+  `\nparallel execution: ${txsPerBlock} transactions per block, median of ${reps} measured runs after ${warmup} warm-up run(s) per executor; ` +
     `Node ${process.version}, ${availableParallelism()} CPUs, load average ${loadText()}\n`,
 )
 console.log(
-  '| workload | conflict | executor | tx/s | vs serial | main-thread CPU µs/tx | worker threads CPU µs/tx | CPU µs/tx, all threads | merged | conflicts | run on main | fetched |',
+  '| workload | conflict | executor | tx/s | vs serial | main-thread CPU µs/tx | worker threads CPU µs/tx | other threads CPU µs/tx | CPU µs/tx, all threads | merged | conflicts | run on main | fetched |',
 )
-console.log('|---|---|---|---|---|---|---|---|---|---|---|---|')
+console.log('|---|---|---|---|---|---|---|---|---|---|---|---|---|')
 for (const workload of workloads) {
   for (const c of conflicts) {
     const txs = blockOf(workload, c)
-    await timeBlock(serial, txs)
+    for (let k = 0; k < warmup; k++) await timeBlock(serial, txs)
     const base = summary(await repeat(() => timeBlock(serial, txs)))
     const serialMs = base.ms
     const rate = (ms: number) => Math.round((txsPerBlock / ms) * 1000).toLocaleString('en-US')
     console.log(
-      `| ${workload} | ${c}% | serial | ${rate(serialMs)} | 1.00× | ${base.mainUs} | | ${base.cpuUs} | | | | |`,
+      `| ${workload} | ${c}% | serial | ${rate(serialMs)} | 1.00× | ${base.mainUs} | | ${base.othersUs} | ${base.cpuUs} | | | | |`,
     )
     for (const [w, executor] of parallel) {
-      await timeBlock(executor, txs)
+      for (let k = 0; k < warmup; k++) await timeBlock(executor, txs)
       await profiler?.post('Profiler.start')
       const t = summary(await repeat(() => timeBlock(executor, txs)), w > 1 ? w : 0)
       const ms = t.ms
@@ -264,7 +272,7 @@ for (const workload of workloads) {
       const mainThread =
         s === undefined || s.workers === 0 ? 'all' : String(s.conflicts + s.fallbacks + s.barriers)
       console.log(
-        `| ${workload} | ${c}% | ${w} worker${w === 1 ? ' (serial path)' : 's'} | ${rate(ms)} | ${(serialMs / ms).toFixed(2)}× | ${t.mainUs} | ${t.workersUs} | ${t.cpuUs} | ${s?.merged ?? ''} | ${s?.conflicts ?? ''} | ${mainThread} | ${s?.fetched ?? ''} |`,
+        `| ${workload} | ${c}% | ${w} worker${w === 1 ? ' (serial path)' : 's'} | ${rate(ms)} | ${(serialMs / ms).toFixed(2)}× | ${t.mainUs} | ${t.workersUs} | ${t.othersUs} | ${t.cpuUs} | ${s?.merged ?? ''} | ${s?.conflicts ?? ''} | ${mainThread} | ${s?.fetched ?? ''} |`,
       )
     }
   }

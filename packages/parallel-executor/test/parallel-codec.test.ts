@@ -217,4 +217,34 @@ describe('parallel codec: result batches in one transferable buffer', () => {
     }
     expect(() => encodeResults([negative])).toThrow('expected a non-negative nonce, got -1')
   })
+
+  it('carries read versions in place of values, and only in read sets', () => {
+    const code = 'ab'.repeat(6000)
+    const reads = ['c:aa', 7, 'a:bb', null, 's:aa:1', 2 ** 40 + 3, 'r:t\u0000k', '[]', 'a:cc', 0]
+    const result: TaskResult = { index: 9, reads, writes: ['s:aa:1', '05'] }
+    const encoded = encodeResults([result])
+    expect(decodeResults(encoded)).toEqual([
+      {
+        index: 9,
+        reads,
+        writes: ['s:aa:1', '05'],
+        unsafe: undefined,
+        receipt: undefined,
+        session: undefined,
+        stateOps: undefined,
+        tableOps: undefined,
+      },
+    ])
+    // A version is a few bytes where the value was thousands of characters.
+    const byValue = encodeResults([{ index: 9, reads: ['c:aa', code] }])
+    expect(encodeResults([{ index: 9, reads: ['c:aa', 7] }]).length).toBeLessThan(byValue.length / 100)
+    expect(() => encodeResults([{ index: 1, reads: ['a:01', -1] }])).toThrow(
+      "expected a read's version as a safe integer, got -1",
+    )
+    expect(() => encodeResults([{ index: 1, reads: ['a:01', 1.5] }])).toThrow(/safe integer, got 1.5/)
+    // The same bytes read as a write set (flags byte after the count and the index): refused.
+    const misplaced = encodeResults([{ index: 1, reads: ['a:01', 5] }])
+    misplaced[8] = 8
+    expect(() => decodeResults(misplaced)).toThrow('worker result batch has a version outside a read set')
+  })
 })

@@ -14,15 +14,21 @@ import { WorkerView } from '../src/parallel/worker-view.js'
 const address = (n: number) => Uint8Array.from({ length: 20 }, (_, i) => (i === 19 ? n : 0x11))
 const hex = (bytes: Uint8Array) => Buffer.from(bytes).toString('hex')
 
-/** A view whose main thread is a map of committed item values; counts the items fetched. */
-function viewOver(values: Map<string, ItemValue>, cacheEntriesMax = 100) {
+/**
+ * A view whose main thread is a map of committed item values (sent with the versions in
+ * `versions`, when given); counts the items fetched.
+ */
+function viewOver(values: Map<string, ItemValue>, cacheEntriesMax = 100, versions?: Map<string, number>) {
   let fetched = 0
   const view = new WorkerView({
     cacheEntriesMax,
     transientObjectsMax: 1000,
     fetch: async (items) => {
       fetched += items.length
-      return items.map((item) => values.get(item) ?? null)
+      return {
+        values: items.map((item) => values.get(item) ?? null),
+        ...(versions === undefined ? {} : { versions: items.map((item) => versions.get(item) as number) }),
+      }
     },
   })
   return { view, fetched: () => fetched }
@@ -108,10 +114,59 @@ describe('worker view: decoded values reused across transactions', () => {
     expect(view.end().reads).toEqual([item, hex(Uint8Array.of(0x60, 0x02, 0x00))])
   })
 
-  it('keeps at most cacheEntriesMax decoded values', async () => {
+  it('records a value sent with a version by that version, and follows the version as the value changes', async () => {
+    const contract = address(3)
+    const code = codeItem(hex(contract))
+    const account = accountItem(hex(contract))
+    const accountValue = encodeAccount({ nonce: 1n, balance: 5n, codeHash: new Uint8Array(32) })
+    const { view, fetched } = viewOver(
+      new Map([
+        [code, hex(Uint8Array.of(0x60, 0x01))],
+        [account, accountValue],
+      ]),
+      100,
+      new Map([
+        [code, 7],
+        [account, 8],
+      ]),
+    )
+    for (let tx = 0; tx < 2; tx++) {
+      view.begin()
+      await view.getCode(contract)
+      await view.getAccount(contract)
+      // Fetched, then cached: by version both times, never the (long) code value.
+      expect(view.end().reads).toEqual([code, 7, account, 8])
+    }
+    expect(fetched()).toBe(2)
+    expect(view.versionedEntries).toBe(2)
+    // A merged write arrives with its new version.
+    view.applyUpdates({ set: [code, hex(Uint8Array.of(0x60, 0x02))], versions: [12], evict: [] })
+    view.begin()
+    expect(await view.getCode(contract)).toEqual(Uint8Array.of(0x60, 0x02))
+    expect(view.end().reads).toEqual([code, 12])
+    // A value without a version (none given) is recorded by value, not by a stale version.
+    view.applyUpdates({ set: [code, hex(Uint8Array.of(0x60, 0x03))], evict: [] })
+    view.begin()
+    await view.getCode(contract)
+    await view.getAccount(contract)
+    expect(view.end().reads).toEqual([code, hex(Uint8Array.of(0x60, 0x03)), account, 8])
+    // Evicted items lose their versions with their values and are fetched again.
+    view.applyUpdates({ set: [], evict: [`x:${hex(contract)}`] })
+    expect(view.versionedEntries).toBe(0)
+    view.begin()
+    await view.getAccount(contract)
+    expect(view.end().reads).toEqual([account, 8])
+    expect(fetched()).toBe(3)
+  })
+
+  it('keeps at most cacheEntriesMax decoded values and versions', async () => {
     const values = new Map<string, ItemValue>()
-    for (let i = 0; i < 20; i++) values.set(codeItem(hex(address(i))), hex(Uint8Array.of(i, 1, 2)))
-    const { view } = viewOver(values, 4)
+    const versions = new Map<string, number>()
+    for (let i = 0; i < 20; i++) {
+      values.set(codeItem(hex(address(i))), hex(Uint8Array.of(i, 1, 2)))
+      versions.set(codeItem(hex(address(i))), 100 + i)
+    }
+    const { view } = viewOver(values, 4, versions)
     for (let round = 0; round < 2; round++) {
       for (let i = 0; i < 20; i++) {
         view.begin()
@@ -119,6 +174,7 @@ describe('worker view: decoded values reused across transactions', () => {
         view.end()
         expect(view.decodedEntries).toBeLessThanOrEqual(4)
         expect(view.cachedEntries).toBeLessThanOrEqual(4)
+        expect(view.versionedEntries).toBeLessThanOrEqual(4)
       }
     }
   })

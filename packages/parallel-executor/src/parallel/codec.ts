@@ -18,7 +18,7 @@ import type {
 } from '@consortia/interface'
 import { executorError } from '../errors.js'
 import type { ItemValue } from './items.js'
-import type { StateOp, TableOp, TaskResult } from './protocol.js'
+import type { ReadValue, StateOp, TableOp, TaskResult } from './protocol.js'
 
 // --- transactions -----------------------------------------------------------------------
 
@@ -306,7 +306,8 @@ function tableOpFromJSON(j: TableOpJSON): TableOp {
 
 // Binary result batches: a u32 count, then per result a u32 index and a flags byte saying
 // which parts follow. Strings are a u32 UTF-8 length (NULL_STRING for `null`) and the bytes;
-// byte arrays a u32 length and the bytes; bigints `Writer.big`. Table operations (rare, small)
+// byte arrays a u32 length and the bytes; bigints `Writer.big`. In read sets a value may be a
+// version instead: VERSION_TAG and the version as a float64. Table operations (rare, small)
 // are one JSON string per result.
 const HAS_UNSAFE = 1
 const HAS_RECEIPT = 2
@@ -316,6 +317,7 @@ const HAS_SESSION = 16
 const HAS_STATE_OPS = 32
 const HAS_TABLE_OPS = 64
 const NULL_STRING = 0xffffffff
+const VERSION_TAG = 0xfffffffe
 const OP_ACCOUNT = 0
 const OP_STORAGE = 1
 const OP_CHECKPOINT = 2
@@ -365,6 +367,21 @@ function writerBuffer(w: Writer): Buffer {
 function writePairs(w: Writer, pairs: readonly (string | ItemValue)[]): void {
   w.u32(pairs.length)
   for (let k = 0; k < pairs.length; k++) writeString(w, pairs[k] as string | null)
+}
+
+/** A read set: like `writePairs`, with versions (numbers) in place of some values. */
+function writeReads(w: Writer, pairs: readonly (string | ReadValue)[]): void {
+  w.u32(pairs.length)
+  for (let k = 0; k < pairs.length; k++) {
+    const v = pairs[k] as string | ReadValue
+    if (typeof v !== 'number') writeString(w, v)
+    else if (k % 2 === 0 || !Number.isSafeInteger(v) || v < 0)
+      throw executorError('INVARIANT_VIOLATED', `expected a read's version as a safe integer, got ${v}`)
+    else {
+      w.u32(VERSION_TAG)
+      w.f64(v)
+    }
+  }
 }
 
 function writeBig(w: Writer, v: bigint, what: string): void {
@@ -454,7 +471,7 @@ export function encodeResults(results: readonly TaskResult[]): Uint8Array {
     )
     if (r.unsafe !== undefined) writeString(w, r.unsafe)
     if (r.receipt !== undefined) writeReceipt(w, r.receipt)
-    if (r.reads !== undefined) writePairs(w, r.reads)
+    if (r.reads !== undefined) writeReads(w, r.reads)
     if (r.writes !== undefined) writePairs(w, r.writes)
     if (r.session !== undefined) writePairs(w, r.session)
     if (stateOps !== undefined) {
@@ -518,6 +535,20 @@ class ResultReader {
   string(): string | null {
     const n = this.u32()
     if (n === NULL_STRING) return null
+    if (n === VERSION_TAG)
+      throw executorError('INVARIANT_VIOLATED', 'worker result batch has a version outside a read set')
+    return this.utf8(n)
+  }
+
+  /** A read's value: a string, `null` or a version. */
+  readValue(): ReadValue {
+    const n = this.u32()
+    if (n === NULL_STRING) return null
+    if (n === VERSION_TAG) return this.f64()
+    return this.utf8(n)
+  }
+
+  private utf8(n: number): string {
     this.need(n)
     const s = this.buffer.toString('utf8', this.at, this.at + n)
     this.at += n
@@ -539,6 +570,17 @@ class ResultReader {
     const n = this.u32()
     const out: (string | ItemValue)[] = new Array(n)
     for (let k = 0; k < n; k++) out[k] = this.string()
+    return out
+  }
+
+  /** A read set: items, each followed by its value or version. */
+  reads(): (string | ReadValue)[] {
+    const n = this.u32()
+    const out: (string | ReadValue)[] = new Array(n)
+    for (let k = 0; k < n; k += 2) {
+      out[k] = this.string()
+      if (k + 1 < n) out[k + 1] = this.readValue()
+    }
     return out
   }
 }
@@ -603,7 +645,7 @@ export function decodeResults(bytes: Uint8Array): TaskResult[] {
     const flags = r.u8()
     const unsafe = (flags & HAS_UNSAFE) !== 0 ? (r.string() as string) : undefined
     const receipt = (flags & HAS_RECEIPT) !== 0 ? readReceipt(r) : undefined
-    const reads = (flags & HAS_READS) !== 0 ? r.pairs() : undefined
+    const reads = (flags & HAS_READS) !== 0 ? r.reads() : undefined
     const writes = (flags & HAS_WRITES) !== 0 ? r.pairs() : undefined
     const session = (flags & HAS_SESSION) !== 0 ? r.pairs() : undefined
     let stateOps: StateOp[] | undefined

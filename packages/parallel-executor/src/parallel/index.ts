@@ -4,6 +4,7 @@ export { buildDAG, NodeKind, type ParallelMode, type TransactionDAG } from './da
 export {
   createParallelExecutor,
   PARALLEL_BATCH_MAX,
+  PARALLEL_ITEM_VERSIONS_MAX,
   PARALLEL_MIN_TRANSACTIONS,
   PARALLEL_WINDOW_MAX,
   PARALLEL_WORKER_QUEUE_MAX,

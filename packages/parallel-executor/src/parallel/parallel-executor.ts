@@ -41,7 +41,7 @@ import {
 } from './items.js'
 import { RecordingWorld, readItem, replayStateOps, replayTableOps } from './main-view.js'
 import { WorkerPool, type WorkerSlot } from './pool.js'
-import type { FromWorker, ItemUpdates, TaskResult, WorkerData } from './protocol.js'
+import type { FromWorker, ItemUpdates, ItemVersion, ReadValue, TaskResult, WorkerData } from './protocol.js'
 import { WORKER_CACHE_ENTRIES_MAX } from './worker-view.js'
 
 /** Most worker threads one executor may start. */
@@ -52,6 +52,12 @@ export const PARALLEL_WORKER_QUEUE_MAX = 64
 export const PARALLEL_BATCH_MAX = 16
 /** Default bound on how far past the next transaction to merge a worker may be given work. */
 export const PARALLEL_WINDOW_MAX = 2048
+/**
+ * Default bound on item versions the main thread remembers across blocks (see `ItemVersion`):
+ * when full it starts over, and the workers' caches are dropped at the next block (their
+ * versions would no longer match).
+ */
+export const PARALLEL_ITEM_VERSIONS_MAX = 500_000
 /** Default smallest block sent to the workers; smaller blocks run on the serial path. */
 export const PARALLEL_MIN_TRANSACTIONS = 32
 /**
@@ -84,6 +90,8 @@ export interface ParallelExecutorInit extends SerialExecutorInit {
   readonly windowMax?: number
   /** Item values each worker caches between transactions (default `WORKER_CACHE_ENTRIES_MAX`). */
   readonly workerCacheEntriesMax?: number
+  /** Item versions remembered across blocks (default `PARALLEL_ITEM_VERSIONS_MAX`). */
+  readonly itemVersionsMax?: number
   /**
    * Milliseconds a worker holding work may stay silent before it counts as hung and is treated
    * as dead (default `PARALLEL_WORKER_TIMEOUT_MS`).
@@ -178,6 +186,7 @@ export function createParallelExecutor(
     'workerCacheEntriesMax',
   )
   const timeoutMs = positiveInt(init.workerTimeoutMs, PARALLEL_WORKER_TIMEOUT_MS, 'workerTimeoutMs')
+  const versionsMax = positiveInt(init.itemVersionsMax, PARALLEL_ITEM_VERSIONS_MAX, 'itemVersionsMax')
   const suiteName = components.crypto.name
   if (workers > 1 && suiteName !== 'ecdsa' && suiteName !== 'sm')
     throw executorError(
@@ -214,6 +223,26 @@ export function createParallelExecutor(
   let lastExecuted: number | undefined
   /** Items the workers' sessions read when a block opens: sent fresh with every `begin`. */
   const sessionItems = new Set<string>()
+  /**
+   * The last value, with its version, of every item sent to workers, kept across blocks. An
+   * item loaded or written again with an equal value keeps its version, so a value a worker
+   * cached in an earlier block is still validated by version; any other value gets a new one.
+   */
+  const versions = new Map<string, Versioned>()
+  let lastVersion = 0
+  /** `versions` started over: the workers' cached versions no longer match. */
+  let versionsDropped = false
+  const versioned = (item: string, value: ItemValue): Versioned => {
+    const last = versions.get(item)
+    if (last !== undefined && last.value === value) return last
+    if (last === undefined && versions.size >= versionsMax) {
+      versions.clear()
+      versionsDropped = true
+    }
+    const entry: Versioned = { value, version: ++lastVersion }
+    versions.set(item, entry)
+    return entry
+  }
 
   let world: RecordingWorld | undefined
   const main = createSerialExecutor(init, {
@@ -303,7 +332,8 @@ export function createParallelExecutor(
     const packed = packTransactions(txs)
 
     // --- committed values, and what the workers still have to hear about ---
-    const known = new Map<string, ItemValue>()
+    /** Committed values of the block's items as it advances, with their versions. */
+    const known = new Map<string, Versioned>()
     /**
      * Known items per address, by kind: world-state items (`a:`, `c:`, `s:`), the schema and
      * account rows of the address's StorageState table `c_<address>` (`i:`, `r:` with a key
@@ -323,13 +353,19 @@ export function createParallelExecutor(
         : byAddress.table
     }
     const setLog: (string | ItemValue)[] = []
+    /** The version of each pair of `setLog`. */
+    const versionLog: ItemVersion[] = []
+    const logSet = (item: string, entry: Versioned) => {
+      setLog.push(item, entry.value)
+      versionLog.push(entry.version)
+    }
     const evictLog: string[] = []
     /** Counts writes to system tables in this block: session reads need re-checking after one. */
     let sysEpoch = 0
     const changed = (item: string) => {
       if ((item[0] === 'r' || item[0] === 'i') && item.startsWith('_sys_', 2)) sysEpoch++
     }
-    const note = (item: string, value: ItemValue) => {
+    const note = (item: string, value: ItemValue): Versioned => {
       if (!known.has(item)) {
         const address = itemAddress(item)
         if (address !== undefined) {
@@ -342,16 +378,22 @@ export function createParallelExecutor(
           set.add(item)
         }
       }
-      known.set(item, value)
+      const entry = versioned(item, value)
+      known.set(item, entry)
+      return entry
     }
     /** The block's open tables, for reading items (an open table stays valid for the block). */
     const readHandles = new Map<string, Table>()
-    const load = async (item: string): Promise<ItemValue> => {
-      if (known.has(item)) return known.get(item) as ItemValue
+    const load = async (item: string): Promise<Versioned> => {
+      const entry = known.get(item)
+      if (entry !== undefined) return entry
       const value = await readItem(item, state, tables, blockHash, readHandles)
-      if (item[0] !== 'h') note(item, value)
-      return value
+      // Earlier blocks' hashes are never validated (nor noted), only sent.
+      return item[0] === 'h' ? versioned(item, value) : note(item, value)
     }
+    /** Whether a read recorded by a worker (a value, or a version) matches `entry`. */
+    const matches = (entry: Versioned, read: ReadValue | undefined) =>
+      typeof read === 'number' ? entry.version === read : entry.value === read
     // One user of the block's state at a time: loads, merges and main-thread execution.
     let lock: Promise<unknown> = Promise.resolve()
     const locked = <T>(fn: () => Promise<T>): Promise<T> => {
@@ -366,7 +408,8 @@ export function createParallelExecutor(
     // again (the last one was discarded), a jump, or a failed block drops them.
     const continues = lastExecuted !== undefined && context.number === lastExecuted + 1
     lastExecuted = undefined
-    if (!continues) for (const slot of slots) slot.stale = true
+    if (!continues || versionsDropped) for (const slot of slots) slot.stale = true
+    versionsDropped = false
     const cursors = new Map<WorkerSlot, { set: number; evict: number }>()
     const usable = new Set<WorkerSlot>()
     const inflight = new Map<WorkerSlot, Set<number>>()
@@ -420,7 +463,11 @@ export function createParallelExecutor(
 
     const updatesFor = (slot: WorkerSlot): ItemUpdates => {
       const c = cursors.get(slot) ?? { set: 0, evict: 0 }
-      const updates = { set: setLog.slice(c.set), evict: evictLog.slice(c.evict) }
+      const updates = {
+        set: setLog.slice(c.set),
+        versions: versionLog.slice(c.set >> 1),
+        evict: evictLog.slice(c.evict),
+      }
       cursors.set(slot, { set: setLog.length, evict: evictLog.length })
       return updates
     }
@@ -440,16 +487,21 @@ export function createParallelExecutor(
         onMessage(slot, msg)
       }
     }
-    const begun = new Map<WorkerSlot, (reads: readonly (string | ItemValue)[] | undefined) => void>()
+    const begun = new Map<WorkerSlot, (reads: readonly (string | ReadValue)[] | undefined) => void>()
     try {
       // Open a session on every worker, with fresh values of what sessions read last time.
       const beginUpdates: (string | ItemValue)[] = []
+      const beginVersions: ItemVersion[] = []
       await locked(async () => {
-        for (const item of sessionItems) beginUpdates.push(item, await load(item))
+        for (const item of sessionItems) {
+          const entry = await load(item)
+          beginUpdates.push(item, entry.value)
+          beginVersions.push(entry.version)
+        }
       })
       const begins = slots.map(
         (slot) =>
-          new Promise<readonly (string | ItemValue)[] | undefined>((resolve) => {
+          new Promise<readonly (string | ReadValue)[] | undefined>((resolve) => {
             begun.set(slot, resolve)
             const previous = slot.onDeath
             slot.onDeath = (reason) => {
@@ -463,7 +515,7 @@ export function createParallelExecutor(
               block: context.number,
               context,
               txs: packed,
-              updates: { set: beginUpdates, evict: [] },
+              updates: { set: beginUpdates, versions: beginVersions, evict: [] },
               reset: slot.stale,
             })
             slot.stale = false
@@ -480,9 +532,11 @@ export function createParallelExecutor(
           for (let i = 0; i < reads.length; i += 2) {
             const item = reads[i] as string
             sessionItems.add(item)
-            if ((await load(item)) !== reads[i + 1]) valid = false
+            const entry = await load(item)
+            if (!matches(entry, reads[i + 1])) valid = false
+            // The value itself (the read may be a version): session reads are checked by value.
             if ((item[0] === 'r' || item[0] === 'i') && item.startsWith('_sys_', 2))
-              sys.push(item, reads[i + 1] as ItemValue)
+              sys.push(item, entry.value)
           }
           if (valid) {
             usable.add(slot)
@@ -506,24 +560,36 @@ export function createParallelExecutor(
         case 'read': {
           fetched += msg.items.length
           const values: ItemValue[] = []
+          const valueVersions: ItemVersion[] = []
           let missing = false
           for (const item of msg.items) {
-            if (known.has(item)) values.push(known.get(item) as ItemValue)
-            else missing = true
+            const entry = known.get(item)
+            if (entry === undefined) {
+              missing = true
+              break
+            }
+            values.push(entry.value)
+            valueVersions.push(entry.version)
           }
           if (!missing) {
-            post(slot, { type: 'values', id: msg.id, values })
+            post(slot, { type: 'values', id: msg.id, values, versions: valueVersions })
             return
           }
           owe(slot, 1)
           locked(async () => {
-            const all: ItemValue[] = []
+            const all: Versioned[] = []
             for (const item of msg.items) all.push(await load(item))
             return all
           }).then(
             (all) => {
               owe(slot, -1)
-              if (slot.alive) post(slot, { type: 'values', id: msg.id, values: all })
+              if (slot.alive)
+                post(slot, {
+                  type: 'values',
+                  id: msg.id,
+                  values: all.map((e) => e.value),
+                  versions: all.map((e) => e.version),
+                })
             },
             (err) => {
               failure ??= err
@@ -626,7 +692,7 @@ export function createParallelExecutor(
       for (const item of refresh) {
         changed(item)
         known.delete(item)
-        setLog.push(item, await load(item))
+        logSet(item, await load(item))
       }
     }
     /**
@@ -649,7 +715,7 @@ export function createParallelExecutor(
           // A storage write creates `c_A` and its account rows when the table does not exist;
           // once it exists (tables are never dropped) only the slot's own row changes.
           const info = known.get(tableInfoItem(`c_${address}`))
-          if (info === undefined || info === null) addAll(byAddress.table)
+          if (info === undefined || info.value === null) addAll(byAddress.table)
           return
         }
         case 'a':
@@ -680,15 +746,14 @@ export function createParallelExecutor(
       for (let k = 0; k < writes.length; k += 2) {
         const item = writes[k] as string
         changed(item)
-        note(item, writes[k + 1] as ItemValue)
-        setLog.push(item, writes[k + 1] as ItemValue)
+        logSet(item, note(item, writes[k + 1] as ItemValue))
         aliases(item, refresh)
       }
       for (let k = 0; k < writes.length; k += 2) refresh.delete(writes[k] as string)
       for (const item of refresh) {
         changed(item)
         known.delete(item)
-        setLog.push(item, await load(item))
+        logSet(item, await load(item))
       }
     }
     const valid = async (i: number, r: TaskResult): Promise<boolean> => {
@@ -696,8 +761,14 @@ export function createParallelExecutor(
       for (let k = 0; k < reads.length; k += 2) {
         const item = reads[k] as string
         // Most items are known already: no await (and no microtask) for them.
-        const current = known.has(item) ? known.get(item) : await load(item)
-        if (current !== reads[k + 1]) return false
+        const current = known.get(item) ?? (await load(item))
+        if (!matches(current, reads[k + 1])) {
+          // The worker may have cached a value the block never wrote (state changed outside
+          // this executor since it cached it): send the committed one, or every later
+          // transaction reading it would fail the same way.
+          logSet(item, current)
+          return false
+        }
       }
       // The session's system-table reads: unchanged since they last matched unless a system
       // table was written in between.
@@ -707,8 +778,8 @@ export function createParallelExecutor(
         const items = session.items
         for (let k = 0; k < items.length; k += 2) {
           const item = items[k] as string
-          const current = known.has(item) ? known.get(item) : await load(item)
-          if (current !== items[k + 1]) return false
+          const current = known.get(item) ?? (await load(item))
+          if (current.value !== items[k + 1]) return false
         }
         session.okEpoch = sysEpoch
       }
@@ -814,6 +885,12 @@ export function createParallelExecutor(
       await pool?.close()
     },
   }
+}
+
+/** An item's value and the version it is sent to workers with. */
+interface Versioned {
+  readonly value: ItemValue
+  readonly version: ItemVersion
 }
 
 /** Row keys of StorageState account tables that hold a storage slot (the slot in hex). */

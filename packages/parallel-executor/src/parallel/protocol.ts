@@ -47,10 +47,23 @@ export type TableOp =
   | readonly ['update', string, string, Entry, Condition | undefined, number]
   | readonly ['remove', string, string, Condition | undefined, number]
 
+/**
+ * A version the main thread gives an item value it sends to workers. Each version stands for
+ * exactly one (item, value) pair for the executor's whole life: versions are never reused, and
+ * an item keeps its version only while its value stays equal. So a read recorded by version is
+ * validated by comparing versions: equal versions mean equal values.
+ */
+export type ItemVersion = number
+
+/** A read's recorded value: the value itself, or the version it was sent with (a number). */
+export type ReadValue = ItemValue | ItemVersion
+
 /** Item values pushed to a worker: new committed values, and items to forget. */
 export interface ItemUpdates {
   /** Flat pairs: item, value. */
   readonly set: readonly (string | ItemValue)[]
+  /** The version of each pair of `set`, in order (absent: the values carry no version). */
+  readonly versions?: readonly ItemVersion[]
   readonly evict: readonly string[]
 }
 
@@ -73,7 +86,13 @@ export type ToWorker =
       /** Indices of the block's transactions to execute, in this order. */
       readonly tasks: readonly number[]
     }
-  | { readonly type: 'values'; readonly id: number; readonly values: readonly ItemValue[] }
+  | {
+      readonly type: 'values'
+      readonly id: number
+      readonly values: readonly ItemValue[]
+      /** The version of each value, in order. */
+      readonly versions: readonly ItemVersion[]
+    }
   | { readonly type: 'end'; readonly block: number; readonly updates: ItemUpdates }
 
 /** The outcome of one transaction on a worker. */
@@ -82,8 +101,11 @@ export interface TaskResult {
   /** Set when the transaction must be executed on the main thread instead (and why). */
   readonly unsafe?: string
   readonly receipt?: Receipt
-  /** Flat pairs: item, value as first read from outside the transaction. */
-  readonly reads?: readonly (string | ItemValue)[]
+  /**
+   * Flat pairs: item, value as first read from outside the transaction, or the value's version
+   * when the main thread sent it with one (no value travels back for those).
+   */
+  readonly reads?: readonly (string | ReadValue)[]
   /** Flat pairs: item, final value of every item the transaction wrote. */
   readonly writes?: readonly (string | ItemValue)[]
   readonly stateOps?: readonly StateOp[]
@@ -100,7 +122,7 @@ export interface TaskResult {
 /** Worker → main. */
 export type FromWorker =
   | { readonly type: 'ready' }
-  | { readonly type: 'begun'; readonly block: number; readonly reads: readonly (string | ItemValue)[] }
+  | { readonly type: 'begun'; readonly block: number; readonly reads: readonly (string | ReadValue)[] }
   | { readonly type: 'read'; readonly id: number; readonly items: readonly string[] }
   | {
       readonly type: 'results'

@@ -37,7 +37,7 @@ import {
   storageItem,
   tableInfoItem,
 } from './items.js'
-import type { ItemUpdates, StateOp, TableOp } from './protocol.js'
+import type { ItemUpdates, ItemVersion, ReadValue, StateOp, TableOp } from './protocol.js'
 
 /** Default bound on item values a worker caches (the cache starts over when full). */
 export const WORKER_CACHE_ENTRIES_MAX = 500_000
@@ -80,10 +80,16 @@ function encodeLocal(local: Local): ItemValue {
   }
 }
 
+/** Committed values the main thread sent, with the version of each (when it gave them one). */
+export interface FetchedValues {
+  readonly values: readonly ItemValue[]
+  readonly versions?: readonly ItemVersion[]
+}
+
 /** Options of a `WorkerView`. */
 export interface WorkerViewInit {
   /** Fetches committed values of items the cache lacks from the main thread. */
-  readonly fetch: (items: readonly string[]) => Promise<readonly ItemValue[]>
+  readonly fetch: (items: readonly string[]) => Promise<FetchedValues>
   /** Bound on cached values (default `WORKER_CACHE_ENTRIES_MAX`). */
   readonly cacheEntriesMax?: number
   /** The executor's `transientObjectsMax`: addresses in that range make a transaction unsafe. */
@@ -92,7 +98,8 @@ export interface WorkerViewInit {
 
 /** The recorded effects of one transaction. */
 export interface TransactionRecord {
-  readonly reads: (string | ItemValue)[]
+  /** Flat pairs: item, the value read, or its version when the value came with one. */
+  readonly reads: (string | ReadValue)[]
   readonly writes: (string | ItemValue)[]
   /** Flat pairs: the session's system-table reads so far, when they changed since the last record. */
   readonly session: (string | ItemValue)[] | undefined
@@ -104,6 +111,13 @@ export interface TransactionRecord {
 /** See the module comment. Not safe for two transactions at once: one at a time per worker. */
 export class WorkerView implements StateView, TableStore {
   private readonly cache = new Map<string, ItemValue>()
+  /**
+   * The version of each cached value the main thread sent with one (a subset of `cache`'s
+   * items). A read of such a value is recorded by its version: the main thread validates it by
+   * comparing versions, and the value (a contract's code is thousands of characters) does not
+   * travel back, nor is it decoded and compared there.
+   */
+  private readonly versions = new Map<string, ItemVersion>()
   /**
    * Decoded form of item values (accounts, code bytes, schemas, rows), reused while the item's
    * value is the same string: a transaction starts with cold session caches, and decoding the
@@ -126,6 +140,8 @@ export class WorkerView implements StateView, TableStore {
   private sessionSent = 0
   /** First value read from outside, per item, for this transaction. */
   private reads = new Map<string, ItemValue>()
+  /** The version of each value in `reads` that has one. */
+  private readVersions = new Map<string, ItemVersion>()
   /** Items written by this transaction. */
   private local = new Map<string, Local>()
   /** Undo log of `local` for the state's savepoints. */
@@ -157,32 +173,50 @@ export class WorkerView implements StateView, TableStore {
     for (const item of updates.evict) {
       if (!item.startsWith('x:')) {
         this.cache.delete(item)
+        this.versions.delete(item)
         continue
       }
       // Every item of an address (its storage was cleared or the account deleted).
       const address = item.slice(2)
-      for (const key of this.cache.keys()) if (itemAddress(key) === address) this.cache.delete(key)
+      for (const key of this.cache.keys()) {
+        if (itemAddress(key) !== address) continue
+        this.cache.delete(key)
+        this.versions.delete(key)
+      }
     }
     const set = updates.set
-    for (let i = 0; i < set.length; i += 2) this.remember(set[i] as string, set[i + 1] as ItemValue)
+    const versions = updates.versions
+    for (let i = 0; i < set.length; i += 2)
+      this.remember(set[i] as string, set[i + 1] as ItemValue, versions?.[i >> 1])
   }
 
   /** Forgets every cached value. */
   clearCache(): void {
     this.cache.clear()
+    this.versions.clear()
     this.decodedCache.clear()
   }
 
-  private remember(item: string, value: ItemValue): void {
-    if (!this.cache.has(item) && this.cache.size >= this.cacheEntriesMax) this.cache.clear()
+  /** Number of cached values that have a version (at most the cache's bound). */
+  get versionedEntries(): number {
+    return this.versions.size
+  }
+
+  private remember(item: string, value: ItemValue, version: ItemVersion | undefined): void {
+    if (!this.cache.has(item) && this.cache.size >= this.cacheEntriesMax) {
+      this.cache.clear()
+      this.versions.clear()
+    }
     this.cache.set(item, value)
+    if (version === undefined) this.versions.delete(item)
+    else this.versions.set(item, version)
   }
 
   /** The value of an item that is never validated (earlier blocks' hashes): cached, not recorded. */
   async fetchOutside(item: string): Promise<readonly ItemValue[]> {
     if (this.cache.has(item)) return [this.cache.get(item) as ItemValue]
-    const values = await this.fetchItems([item])
-    this.remember(item, values[0] ?? null)
+    const { values, versions } = await this.fetchItems([item])
+    this.remember(item, values[0] ?? null, versions?.[0])
     return values
   }
 
@@ -196,6 +230,7 @@ export class WorkerView implements StateView, TableStore {
   /** Starts recording a new transaction. */
   begin(): void {
     this.reads = new Map()
+    this.readVersions = new Map()
     this.local = new Map()
     this.journal = []
     this.marks = []
@@ -210,8 +245,12 @@ export class WorkerView implements StateView, TableStore {
    * last `end` (the main thread keeps the previous list otherwise).
    */
   end(): TransactionRecord {
-    const reads: (string | ItemValue)[] = []
-    for (const [item, value] of this.reads) reads.push(item, value)
+    const reads: (string | ReadValue)[] = []
+    const versions = this.readVersions
+    for (const [item, value] of this.reads) {
+      const version = versions.get(item)
+      reads.push(item, version === undefined ? value : version)
+    }
     const writes: (string | ItemValue)[] = []
     for (const [item, local] of this.local) writes.push(item, encodeLocal(local))
     let session: (string | ItemValue)[] | undefined
@@ -241,13 +280,18 @@ export class WorkerView implements StateView, TableStore {
     const seen = this.reads.get(item)
     if (seen !== undefined || this.reads.has(item)) return seen as ItemValue
     let value: ItemValue | typeof NONE = this.cache.has(item) ? (this.cache.get(item) as ItemValue) : NONE
+    let version: ItemVersion | undefined
     if (value === NONE) {
-      value = (await this.fetchItems([item]))[0] ?? null
-      this.remember(item, value)
+      const fetched = await this.fetchItems([item])
+      value = fetched.values[0] ?? null
+      version = fetched.versions?.[0]
+      this.remember(item, value, version)
       // Another read of the same item may have finished while this one waited.
       if (this.reads.has(item)) return this.reads.get(item) as ItemValue
-    }
+    } else version = this.versions.get(item)
     this.reads.set(item, value)
+    // Recorded with the version it came with: the value and its version were sent together.
+    if (version !== undefined) this.readVersions.set(item, version)
     if ((item.startsWith('r:_sys_') || item.startsWith('i:_sys_')) && !this.sessionReads.has(item))
       this.sessionReads.set(item, value)
     return value

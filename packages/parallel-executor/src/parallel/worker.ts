@@ -11,9 +11,9 @@ import { type BlockSession, createSerialExecutor } from '../executor.js'
 import { TRANSIENT_OBJECTS_MAX } from '../precompiled.js'
 import type { PrecompiledRegistration } from '../registry.js'
 import { encodeResults, TransactionReader } from './codec.js'
-import { blockHashItem, type ItemValue } from './items.js'
+import { blockHashItem } from './items.js'
 import type { FromWorker, TaskResult, ToWorker, WorkerData } from './protocol.js'
-import { WorkerView } from './worker-view.js'
+import { type FetchedValues, WorkerView } from './worker-view.js'
 
 const data = workerData as WorkerData
 const port = parentPort
@@ -22,7 +22,7 @@ if (port === null) throw new Error('parallel-executor worker must run in a worke
 /** Results are posted once this many are waiting (or when the queue runs dry). */
 const RESULTS_BATCH_MAX = 16
 
-const pendingReads = new Map<number, (values: readonly ItemValue[]) => void>()
+const pendingReads = new Map<number, (fetched: FetchedValues) => void>()
 let nextReadId = 1
 const send = (msg: FromWorker) => port.postMessage(msg)
 
@@ -159,7 +159,7 @@ port.on('message', (msg: ToWorker) => {
     case 'values': {
       const resolve = pendingReads.get(msg.id)
       pendingReads.delete(msg.id)
-      resolve?.(msg.values)
+      resolve?.({ values: msg.values, versions: msg.versions })
       return
     }
     case 'begin':
