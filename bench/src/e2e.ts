@@ -9,7 +9,7 @@ import { availableParallelism } from 'node:os'
 import { Worker } from 'node:worker_threads'
 import { bytesToHex, hexToBytes } from '@consortia/crypto'
 import { profileName, type RunningChain, sleep } from './chain.js'
-import type { LoadWorkerInit, LoadWorkerMessage } from './load-worker.js'
+import type { LoadWorkerCommand, LoadWorkerInit, LoadWorkerMessage } from './load-worker.js'
 import { rpcBatch, rpcCall } from './rpc.js'
 import type { LoadPlan } from './saturation.js'
 import { type BlockSample, type LatencySummary, peakWindowTPS, summarizeLatencies } from './stats.js'
@@ -88,6 +88,12 @@ export interface LevelResult {
   readonly receiptsChecked: number
   readonly receiptsFailed: number
   readonly signMs: number
+  /**
+   * CPU milliseconds the bench process (load-generator threads, follower, drain; signing
+   * included) spent per sent transaction over the level: what the load generator takes from the
+   * machine the nodes run on.
+   */
+  readonly generatorCpuMsPerTx?: number
 }
 
 /** A block as the follower saw it. */
@@ -154,29 +160,39 @@ export function startTSWorker(module: URL, workerData: unknown): Worker {
   return new Worker(code, { eval: true, workerData })
 }
 
-/** Runs `calls` split over `workers` threads at `rateTPS` in total; resolves with every thread's report. */
-async function runWorkers(
+/** The load generator threads of one chain run (`startLoadThreads`). */
+interface LoadThreads {
+  /**
+   * Runs `calls` split over the first `threads` threads at `rateTPS` in total (nonces from
+   * `nonceBase`); resolves with every thread's report and the longest signing time.
+   */
+  run(
+    calls: readonly DagCall[],
+    rateTPS: number,
+    threads: number,
+    nonceBase: bigint,
+  ): Promise<{ reports: Extract<LoadWorkerMessage, { type: 'done' }>[]; signMs: number }>
+  close(): Promise<void>
+}
+
+/**
+ * Starts `count` load generator threads on `chain`, thread w signing with `keys[w]` and
+ * starting its node list at node w. They live as long as the chain run: a thread's start
+ * (tsx loading the workspace sources) costs seconds of CPU, which must not fall inside a level.
+ */
+function startLoadThreads(
   chain: RunningChain,
-  calls: readonly DagCall[],
-  rateTPS: number,
-  workers: number,
-  nonceBase: bigint,
+  count: number,
   keys: readonly string[],
   transport: SubmitTransport,
-): Promise<{ reports: Extract<LoadWorkerMessage, { type: 'done' }>[]; signMs: number }> {
-  const head = Number(await rpcCall<string>(chain.nodes[0]!.rpcUrl, 'getBlockNumber', [chain.groupId]))
+): LoadThreads {
   const urls = chain.nodes.map((n) => n.rpcUrl)
-  const shares: DagCall[][] = Array.from({ length: workers }, () => [])
-  for (const [i, c] of calls.entries()) shares[i % workers]!.push(c)
-  const threads = shares.map((share, w) => {
+  const threads = Array.from({ length: count }, (_, w) => {
     const init: LoadWorkerInit = {
       suite: chain.profile.suite,
       privateKeyHex: keys[w % keys.length]!,
       chainId: chain.chainId,
       groupId: chain.groupId,
-      blockNumber: head,
-      nonceBase: nonceBase + BigInt(w) * 10_000_000n,
-      calls: share,
       // Each thread starts its node list at another node, so the nodes get equal shares.
       urls: [...urls.slice(w % urls.length), ...urls.slice(0, w % urls.length)],
       ...(transport === 'channel'
@@ -190,45 +206,65 @@ async function runWorkers(
             },
           }
         : {}),
-      rateTPS: rateTPS / workers,
       batchMax: 50,
       inFlightMax: 8,
     }
-    return startTSWorker(new URL('./load-worker.ts', import.meta.url), init)
+    const worker = startTSWorker(new URL('./load-worker.ts', import.meta.url), init)
+    // Answers come one at a time, in order: each waits for the next message of the thread.
+    const waiting: { resolve: (m: LoadWorkerMessage) => void; reject: (e: Error) => void }[] = []
+    let failure: Error | undefined
+    const fail = (err: Error) => {
+      failure ??= err
+      for (const w of waiting.splice(0)) w.reject(err)
+    }
+    worker.on('message', (m: LoadWorkerMessage) => waiting.shift()?.resolve(m))
+    worker.on('error', fail)
+    worker.on('exit', (code) => fail(new Error(`load thread ${w} exited (code ${code})`)))
+    const ask = (command: LoadWorkerCommand) =>
+      new Promise<LoadWorkerMessage>((resolve, reject) => {
+        if (failure !== undefined) return reject(failure)
+        waiting.push({ resolve, reject })
+        worker.postMessage(command)
+      })
+    return { worker, ask }
   })
-  const errors: Error[] = []
-  const signed = threads.map(
-    (t) =>
-      new Promise<number>((resolve, reject) => {
-        t.once('error', (e) => {
-          errors.push(e)
-          reject(e)
-        })
-        t.once('message', (m: LoadWorkerMessage) => resolve(m.type === 'signed' ? m.signMs : 0))
-      }),
-  )
-  let signMs = 0
-  try {
-    signMs = Math.max(...(await Promise.all(signed)))
-  } catch (err) {
-    await Promise.all(threads.map((t) => t.terminate()))
-    throw err
-  }
-  const done = threads.map(
-    (t) =>
-      new Promise<Extract<LoadWorkerMessage, { type: 'done' }>>((resolve, reject) => {
-        t.once('error', reject)
-        t.once('message', (m: LoadWorkerMessage) => {
-          if (m.type === 'done') resolve(m)
-        })
-      }),
-  )
-  const startAtMs = Date.now() + 200
-  for (const t of threads) t.postMessage({ type: 'go', startAtMs })
-  try {
-    return { reports: await Promise.all(done), signMs }
-  } finally {
-    await Promise.all(threads.map((t) => t.terminate()))
+  return {
+    async run(calls, rateTPS, use, nonceBase) {
+      const n = Math.max(1, Math.min(use, threads.length))
+      const head = Number(await rpcCall<string>(chain.nodes[0]!.rpcUrl, 'getBlockNumber', [chain.groupId]))
+      const shares: DagCall[][] = Array.from({ length: n }, () => [])
+      for (const [i, c] of calls.entries()) shares[i % n]!.push(c)
+      const signed = await Promise.all(
+        shares.map((share, w) =>
+          threads[w]!.ask({
+            type: 'level',
+            blockNumber: head,
+            nonceBase: nonceBase + BigInt(w) * 10_000_000n,
+            calls: share,
+            rateTPS: rateTPS / n,
+          }),
+        ),
+      )
+      const signMs = Math.max(...signed.map((m) => (m.type === 'signed' ? m.signMs : 0)))
+      const startAtMs = Date.now() + 200
+      const done = await Promise.all(threads.slice(0, n).map((t) => t.ask({ type: 'go', startAtMs })))
+      return { reports: done.filter((m) => m.type === 'done'), signMs }
+    },
+    async close() {
+      await Promise.all(
+        threads.map(
+          ({ worker }) =>
+            new Promise<void>((resolve) => {
+              const timer = setTimeout(() => void worker.terminate().then(() => resolve()), 5_000)
+              worker.once('exit', () => {
+                clearTimeout(timer)
+                resolve()
+              })
+              worker.postMessage({ type: 'close' } satisfies LoadWorkerCommand)
+            }),
+        ),
+      )
+    },
   }
 }
 
@@ -336,6 +372,7 @@ export async function runE2E(chain: RunningChain, options: E2EOptions): Promise<
   const keys = Array.from({ length: workers }, () => bytesToHex(suite.randomPrivateKey()))
   const head0 = Number(await rpcCall<string>(chain.nodes[0]!.rpcUrl, 'getBlockNumber', [chain.groupId]))
   const follower = followBlocks(chain, head0)
+  const load = startLoadThreads(chain, workers, keys, options.transport)
   const runTag = Date.now().toString(36)
   const users = userNames(runTag, options.users)
   let nonce = BigInt(Date.now()) * 1_000_000n
@@ -355,15 +392,7 @@ export async function runE2E(chain: RunningChain, options: E2EOptions): Promise<
         return sendAndWait(chain, keys[0]!, calls, base, options.drainTimeoutMs)
       },
       sendMany: async (calls) => {
-        const setup = await runWorkers(
-          chain,
-          calls,
-          Math.max(200, calls.length / 5),
-          Math.min(workers, 2),
-          nonce,
-          keys,
-          options.transport,
-        )
+        const setup = await load.run(calls, Math.max(200, calls.length / 5), Math.min(workers, 2), nonce)
         nonce += 1_000_000_000n
         // Unanswered batches (a starved node timing out) may still have been admitted: wait for
         // them too, and fail only on refusals or on what did not commit.
@@ -398,22 +427,16 @@ export async function runE2E(chain: RunningChain, options: E2EOptions): Promise<
       options.onNote?.(`${name}: ${offered} tx/s offered (${count} txs, signing)`)
       const calls = workload.levelCalls(count, k + 1)
       const cpu0 = chain.cpuSeconds()
+      const generatorCpu0 = process.cpuUsage()
       const t0 = Date.now()
-      const { reports, signMs } = await runWorkers(
-        chain,
-        calls,
-        offered,
-        workers,
-        nonce,
-        keys,
-        options.transport,
-      )
+      const { reports, signMs } = await load.run(calls, offered, workers, nonce)
       nonce += 1_000_000_000n
       const hashes = reports.flatMap((r) => r.hashes)
       const submitMs = reports.flatMap((r) => r.submitMs)
       options.onNote?.(`${name}: ${offered} tx/s offered, waiting for commits`)
       await drain(chain, follower, hashes, options.drainTimeoutMs)
       const cpu1 = chain.cpuSeconds()
+      const generatorCpu = process.cpuUsage(generatorCpu0)
       const wallS = (Date.now() - t0) / 1000
       const latencies: number[] = []
       const levelBlocks = new Set<number>()
@@ -474,12 +497,14 @@ export async function runE2E(chain: RunningChain, options: E2EOptions): Promise<
         receiptsChecked: receipts.checked,
         receiptsFailed: receipts.failed,
         signMs,
+        generatorCpuMsPerTx: (generatorCpu.user + generatorCpu.system) / 1000 / Math.max(1, sent),
       }
       results.push(level)
       options.onLevel?.(level)
     }
   } finally {
     await follower.stop()
+    await load.close()
   }
   return results
 }

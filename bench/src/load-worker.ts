@@ -1,10 +1,13 @@
 /**
- * One load generator thread: signs its share of transactions first, reports "signed", waits
- * for "go", then sends them at `rateTPS`, round-robin over the nodes, and reports each accepted
- * transaction's hash with its submit time. Over JSON-RPC a batch is one HTTP request of up to
- * `batchMax` `sendRawTransaction` calls; over the channel protocol (`channel` set) it is as many
- * `0x12` frames on the thread's TLS connection to that node (the channel has no batch frame).
- * Started by `runWorkers` (e2e.ts) with `new Worker(...)`.
+ * One load generator thread, started once per chain (`startLoadThreads`, e2e.ts) and reused
+ * for every set-up batch and load level, so the module loading of a thread (tsx compiling the
+ * workspace sources: seconds of CPU) is paid once and not inside a level. Per level it gets a
+ * `level` task, signs its share of transactions, reports "signed", waits for "go", then sends
+ * them at `rateTPS`, round-robin over the nodes, and reports each accepted transaction's hash
+ * with its submit time. Over JSON-RPC a batch is one HTTP request of up to `batchMax`
+ * `sendRawTransaction` calls (bodies joined from JSON built before the clock starts, sent on
+ * keep-alive connections); over the channel protocol (`channel` set) it is as many `0x12`
+ * frames on the thread's TLS connection to that node (the channel has no batch frame).
  */
 import { parentPort, workerData } from 'node:worker_threads'
 import { bytesToHex } from '@consortia/crypto'
@@ -13,17 +16,13 @@ import { nextDueBatch, WAKE_INTERVAL_MS } from './batch-plan.js'
 import { type RpcAnswer, rpcBatch, rpcBatchEncoded } from './rpc.js'
 import { type DagCall, presign, suiteOf } from './txgen.js'
 
-/** What the worker is given. */
+/** What the thread is given once, at start (`workerData`). */
 export interface LoadWorkerInit {
   readonly suite: 'ecdsa' | 'sm'
   readonly privateKeyHex: string
   readonly chainId: number
   readonly groupId: number
-  readonly blockNumber: number
-  readonly nonceBase: bigint
-  readonly calls: readonly DagCall[]
   readonly urls: readonly string[]
-  readonly rateTPS: number
   readonly batchMax: number
   readonly inFlightMax: number
   /** Submit over the channel protocol to these endpoints (same order as `urls`) instead of JSON-RPC. */
@@ -32,6 +31,21 @@ export interface LoadWorkerInit {
     readonly endpoints: readonly { readonly host: string; readonly port: number }[]
   }
 }
+
+/** What the main thread posts to a load thread. */
+export type LoadWorkerCommand =
+  | {
+      /** Sign `calls` (nonces from `nonceBase`, blockLimit from `blockNumber`); answer `signed`. */
+      readonly type: 'level'
+      readonly blockNumber: number
+      readonly nonceBase: bigint
+      readonly calls: readonly DagCall[]
+      readonly rateTPS: number
+    }
+  /** Send the signed level from `startAtMs` on; answer `done`. */
+  | { readonly type: 'go'; readonly startAtMs: number }
+  /** Close the connections and end the thread. */
+  | { readonly type: 'close' }
 
 /** Sends one batch of `sendRawTransaction` calls to node `k` of the thread's list. */
 type BatchSender = (
@@ -97,46 +111,75 @@ export type LoadWorkerMessage =
 /** Refusal messages kept as samples. */
 const REFUSAL_SAMPLES_MAX = 5
 
+/** One signed level, ready to send. */
+interface SignedLevel {
+  readonly rateTPS: number
+  readonly raws: readonly string[]
+  readonly hashes: readonly string[]
+  /** Over JSON-RPC: each call's JSON (id = its index); a batch body is a join of them. */
+  readonly fragments: readonly string[] | undefined
+}
+
 if (parentPort !== null) {
   const port = parentPort
   const init = workerData as LoadWorkerInit
   const suite = suiteOf(init.suite)
-  const t0 = performance.now()
-  const raws = presign(
-    {
-      suite,
-      privateKey: Uint8Array.from(Buffer.from(init.privateKeyHex, 'hex')),
-      chainId: init.chainId,
-      groupId: init.groupId,
-      blockNumber: init.blockNumber,
-      nonceBase: init.nonceBase,
-    },
-    init.calls,
-  )
-  const hashesOfRaw = raws.map((r) => `0x${bytesToHex(suite.hash(Buffer.from(r.slice(2), 'hex')))}`)
-  // Over JSON-RPC each call's JSON (id = its index) is built before the clock starts; a batch
-  // body is then a join of them.
-  const callsOf = (from: number, to: number) =>
-    raws.slice(from, to).map((raw) => ({ method: 'sendRawTransaction', params: [init.groupId, raw] }))
-  const fragments =
-    init.channel === undefined
-      ? raws.map((raw, id) =>
-          JSON.stringify({ jsonrpc: '2.0', id, method: 'sendRawTransaction', params: [init.groupId, raw] }),
-        )
-      : undefined
-  port.postMessage({
-    type: 'signed',
-    count: raws.length,
-    signMs: performance.now() - t0,
-  } satisfies LoadWorkerMessage)
+  const privateKey = Uint8Array.from(Buffer.from(init.privateKeyHex, 'hex'))
   const senderReady = createBatchSender(init)
   senderReady.catch(() => {})
-  port.once('message', (msg: { type: 'go'; startAtMs: number }) => {
-    void send(msg.startAtMs).then((done) => port.postMessage(done))
+  let level: SignedLevel | undefined
+
+  port.on('message', (msg: LoadWorkerCommand) => {
+    if (msg.type === 'level') {
+      const t0 = performance.now()
+      const raws = presign(
+        {
+          suite,
+          privateKey,
+          chainId: init.chainId,
+          groupId: init.groupId,
+          blockNumber: msg.blockNumber,
+          nonceBase: msg.nonceBase,
+        },
+        msg.calls,
+      )
+      level = {
+        rateTPS: msg.rateTPS,
+        raws,
+        hashes: raws.map((r) => `0x${bytesToHex(suite.hash(Buffer.from(r.slice(2), 'hex')))}`),
+        fragments:
+          init.channel === undefined
+            ? raws.map((raw, id) =>
+                JSON.stringify({
+                  jsonrpc: '2.0',
+                  id,
+                  method: 'sendRawTransaction',
+                  params: [init.groupId, raw],
+                }),
+              )
+            : undefined,
+      }
+      port.postMessage({
+        type: 'signed',
+        count: raws.length,
+        signMs: performance.now() - t0,
+      } satisfies LoadWorkerMessage)
+    } else if (msg.type === 'go') {
+      const signed = level
+      level = undefined
+      if (signed === undefined) throw new Error('load worker: "go" without a signed level')
+      void send(signed, msg.startAtMs).then((done) => port.postMessage(done))
+    } else if (msg.type === 'close') {
+      void senderReady
+        .then((s) => s.close())
+        .catch(() => {})
+        .finally(() => port.close())
+    }
   })
 
-  async function send(startAtMs: number): Promise<LoadWorkerMessage> {
+  async function send(signed: SignedLevel, startAtMs: number): Promise<LoadWorkerMessage> {
     const sender = await senderReady
+    const { raws, fragments, rateTPS } = signed
     const hashes: string[] = []
     const submitMs: number[] = []
     const unanswered: string[] = []
@@ -148,15 +191,17 @@ if (parentPort !== null) {
     let next = 0
     let firstSendMs = 0
     let lastSendMs = 0
+    const callsOf = (from: number, to: number) =>
+      raws.slice(from, to).map((raw) => ({ method: 'sendRawTransaction', params: [init.groupId, raw] }))
     while (Date.now() < startAtMs) await sleep(Math.min(20, startAtMs - Date.now()))
     const start = Date.now()
     await new Promise<void>((finished) => {
       if (raws.length === 0) return finished()
       const pump = () => {
         for (
-          let b = nextDueBatch(sent, Date.now() - start, init.rateTPS, raws.length, init.batchMax);
+          let b = nextDueBatch(sent, Date.now() - start, rateTPS, raws.length, init.batchMax);
           b !== undefined && inFlight < init.inFlightMax;
-          b = nextDueBatch(sent, Date.now() - start, init.rateTPS, raws.length, init.batchMax)
+          b = nextDueBatch(sent, Date.now() - start, rateTPS, raws.length, init.batchMax)
         ) {
           const { from, to } = b
           sent = to
@@ -176,14 +221,14 @@ if (parentPort !== null) {
                   refused++
                   if (refusals.length < REFUSAL_SAMPLES_MAX) refusals.push(a.error.message)
                 } else {
-                  hashes.push(hashesOfRaw[from + k] as string)
+                  hashes.push(signed.hashes[from + k] as string)
                   submitMs.push(at)
                 }
               })
             })
             .catch((err: unknown) => {
               transportErrors += to - from
-              for (let k = from; k < to; k++) unanswered.push(hashesOfRaw[k] as string)
+              for (let k = from; k < to; k++) unanswered.push(signed.hashes[k] as string)
               if (refusals.length < REFUSAL_SAMPLES_MAX) refusals.push(String(err))
             })
             .finally(() => {
@@ -196,7 +241,6 @@ if (parentPort !== null) {
       }
       pump()
     })
-    await sender.close()
     return {
       type: 'done',
       hashes,

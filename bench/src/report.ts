@@ -102,7 +102,7 @@ export function markdownReport(r: BenchResults): string {
   const e2eRows: string[][] = []
   for (const p of r.e2e) {
     if (p.error !== undefined)
-      e2eRows.push([runLabel(p), 'failed', p.error.slice(0, 120), '', '', '', '', '', '', '', ''])
+      e2eRows.push([runLabel(p), 'failed', p.error.slice(0, 120), '', '', '', '', '', '', '', '', ''])
     for (const l of p.levels) {
       e2eRows.push([
         runLabel(p),
@@ -115,6 +115,7 @@ export function markdownReport(r: BenchResults): string {
         `${fmt(l.committed)}/${fmt(l.accepted)}${l.refused + l.transportErrors > 0 ? ` (${fmt(l.refused + l.transportErrors)} refused)` : ''}`,
         fmt(mean(l.cpuPercentPerNode)),
         l.nodeCpuMsPerTx === undefined ? '—' : fmt(l.nodeCpuMsPerTx, 2),
+        l.generatorCpuMsPerTx === undefined ? '—' : fmt(l.generatorCpuMsPerTx, 2),
         `${l.receiptsChecked - l.receiptsFailed}/${l.receiptsChecked}`,
       ])
     }
@@ -132,6 +133,7 @@ export function markdownReport(r: BenchResults): string {
         { header: 'committed/accepted', align: 'right' },
         { header: 'CPU/node %', align: 'right' },
         { header: 'node CPU ms/tx', align: 'right' },
+        { header: 'generator CPU ms/tx', align: 'right' },
         { header: 'receipts ok', align: 'right' },
       ],
       e2eRows,

@@ -79,6 +79,7 @@ const level = (offeredTPS: number, committedTPS: number, p99Ms: number): LevelRe
   latency: { count: offeredTPS * 10, meanMs: p99Ms / 2, p50Ms: p99Ms / 2, p99Ms, maxMs: p99Ms },
   cpuPercentPerNode: [40, 60, undefined, 50],
   nodeCpuMsPerTx: 3.5,
+  generatorCpuMsPerTx: 0.25,
   receiptsChecked: 20,
   receiptsFailed: 0,
   signMs: 10,
@@ -141,7 +142,7 @@ describe('markdownReport', () => {
       'Machine: 2-core x64 (Test CPU), 8 GiB, Node 20.20.2, load 0.5 at start, commit 0123456789',
     )
     expect(md).toMatch(
-      /\| pbft-4-ecdsa-leveldb dag\/rpc +\|\s+100 \|\s+100 \|\s+98 \|\s+118 \|\s+200 \|\s+400 \|\s+1,000\/1,000 \|\s+50 \|\s+3.50 \|\s+20\/20 \|/,
+      /\| pbft-4-ecdsa-leveldb dag\/rpc +\|\s+100 \|\s+100 \|\s+98 \|\s+118 \|\s+200 \|\s+400 \|\s+1,000\/1,000 \|\s+50 \|\s+3.50 \|\s+0.25 \|\s+20\/20 \|/,
     )
     expect(md).toMatch(/\| raft-4-ecdsa-leveldb dag\/rpc +\|\s+failed \| node 2 exited \(1\) \|/)
   })

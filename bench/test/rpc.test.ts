@@ -63,3 +63,34 @@ describe('rpcBatch', () => {
     await expect(rpcBatch(url, many)).rejects.toThrow(`got ${RPC_BATCH_MAX + 1}`)
   })
 })
+
+describe('keep-alive connections', () => {
+  it('reuses one connection, and sends again on a new one when the server drops a reused connection', async () => {
+    // Answers the first request of each connection and drops the connection at its second one
+    // (what a server's keep-alive timeout looks like to a client that reuses the connection).
+    const requestsOf = new Map<unknown, number>()
+    let connections = 0
+    const dropping = createServer((req, res) => {
+      const n = (requestsOf.get(req.socket) ?? 0) + 1
+      requestsOf.set(req.socket, n)
+      req.resume()
+      req.on('end', () => {
+        if (n > 1) return req.socket.destroy()
+        res.setHeader('content-type', 'application/json')
+        res.end(JSON.stringify({ jsonrpc: '2.0', id: 0, result: `answer ${connections}` }))
+      })
+    })
+    dropping.on('connection', () => connections++)
+    await new Promise<void>((r) => dropping.listen(0, '127.0.0.1', () => r()))
+    const dropUrl = `http://127.0.0.1:${(dropping.address() as AddressInfo).port}`
+    try {
+      expect(await rpcCall<string>(dropUrl, 'a')).toBe('answer 1')
+      // The second call goes on the kept-alive connection, is dropped, and is sent again.
+      expect(await rpcCall<string>(dropUrl, 'a')).toBe('answer 2')
+      expect(connections).toBe(2)
+    } finally {
+      dropping.closeAllConnections()
+      await new Promise<void>((r) => dropping.close(() => r()))
+    }
+  })
+})

@@ -573,11 +573,17 @@ export async function createConsensusDriver<B, S>(init: ConsensusDriverInit<B, S
       // A transaction this node admitted already carries the sender recovered then (same raw
       // bytes, same signature): only the others are recovered here (bench issue 14: recovery
       // was done twice per transaction on every verifying node).
+      // Admissions still in flight (a forwarded packet waiting for its journal write) and
+      // recent refusals count too (`pool.recovered`); what is recovered here is remembered, so
+      // an admission of the same bytes still to come skips its recovery.
+      // `recoveredRaw` finds them by their bytes, mostly without hashing them.
       txs = payload.transactions.map((raw) => {
-        const pooled = pool.get(suite.hash(raw))
-        if (pooled !== undefined && equal(pooled.raw, raw)) return pooled
+        const known = pool.recoveredRaw(raw)
+        if (known !== undefined) return known
         timeline.recovered++
-        return createBlockTransaction(raw, suite)
+        const stx = createBlockTransaction(raw, suite)
+        pool.rememberRecovered(stx)
+        return stx
       })
     } catch (err) {
       return reject(`undecodable: ${String(err)}`)
@@ -662,6 +668,8 @@ export async function createConsensusDriver<B, S>(init: ConsensusDriverInit<B, S
       view: c.view,
       poolSize: pool.size,
       ...timeline,
+      // Cumulative: admissions that took a sender recovered before (by verify or admission).
+      recoveriesSkipped: pool.recoveriesSkipped,
       decidedAtMs: storeStart - timeline.startMs,
       storeMs: poolStart - storeStart,
       poolMs: done - poolStart,

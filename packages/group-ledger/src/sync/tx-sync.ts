@@ -237,7 +237,9 @@ export async function createTxSync(init: TxSyncInit): Promise<TxSync> {
     receiving = (async () => {
       while (receiveQueue.length > 0 && !closed) {
         const { from, raws } = receiveQueue.shift()!
+        // Each transaction is hashed once here; the pool takes the hashes with them.
         const fresh: Bytes[] = []
+        const hashes: Hash32[] = []
         const hexes: string[] = []
         for (const raw of raws) {
           const hash = txHash(raw, suite.hash)
@@ -248,11 +250,12 @@ export async function createTxSync(init: TxSyncInit): Promise<TxSync> {
           }
           fromPeer.set(hex, from)
           fresh.push(raw)
+          hashes.push(hash)
           hexes.push(hex)
         }
         if (fresh.length === 0) continue
         try {
-          const results = await pool.submitMany(fresh)
+          const results = await pool.submitManyHashed(fresh, hashes)
           for (const r of results) {
             if (r.ok) stats.txsAccepted++
             else stats.txsRefused++

@@ -79,6 +79,13 @@ export const SUBMIT_BATCH_MAX = 4096
 /** Default number of finished transactions (committed or dropped) whose outcome the pool remembers. */
 export const OUTCOMES_MAX_DEFAULT = 65_536
 
+/**
+ * Default number of recently recovered transactions the pool remembers (`recovered`,
+ * `rememberRecovered`): enough for several blocks of `txCountLimit` 1,000 (FISCO's default
+ * block size) while they are forwarded, admitted and verified.
+ */
+export const RECOVERED_TXS_MAX_DEFAULT = 8_192
+
 /** Most event listeners one pool accepts. */
 export const LISTENERS_MAX = 64
 
@@ -113,6 +120,8 @@ export interface TxPoolInit {
   readonly expirationMs?: number
   /** Finished outcomes remembered for `outcome()` (default 65,536). */
   readonly outcomesMax?: number
+  /** Recently recovered transactions remembered for `recovered()` (default `RECOVERED_TXS_MAX_DEFAULT`). */
+  readonly recoveredTxsMax?: number
   /** Journal key prefix, when several pools share one store. */
   readonly journalPrefix?: Bytes
   /** Make journal appends durable (fsync) before `submit` answers (default true). */
@@ -153,10 +162,39 @@ export interface TxPool {
    * verify pool. Results keep input order. Resolves once accepted transactions are journaled.
    */
   submitMany(inputs: readonly TxInput[]): Promise<AdmitResult[]>
+  /**
+   * `submitMany` of raw bytes whose hashes (`suite.hash(raw)`, same order) the caller computed
+   * already: they are not hashed again. Only for the node's own code (tx sync hashes what peers
+   * send, to skip known transactions); client input goes through `submitMany`, which derives
+   * every hash itself (a wrong hash here would file a transaction under it).
+   */
+  submitManyHashed(raws: readonly Bytes[], hashes: readonly Hash32[]): Promise<AdmitResult[]>
   /** True when the pool holds this hash. */
   has(hash: Hash32): boolean
   /** The pooled transaction with this hash. */
   get(hash: Hash32): SignedTransaction | undefined
+  /**
+   * The transaction with this hash, decoded and with its sender, when it is pooled or its
+   * signer was recovered recently (by an admission, even one still in flight or one that
+   * refused it, or given to `rememberRecovered`): a verifier can then skip the recovery. The
+   * caller compares `raw` with its own bytes. At most `recoveredTxsMax` are remembered besides
+   * the pooled ones (oldest forgotten first); committed ones are forgotten.
+   */
+  recovered(hash: Hash32): SignedTransaction | undefined
+  /**
+   * `recovered` for these bytes, found without hashing them when it can (an index on the
+   * bytes' tail, confirmed by comparing them whole; otherwise they are hashed): what a
+   * verifier calls for every transaction of a proposal. The result's `raw` equals `raw`.
+   */
+  recoveredRaw(raw: Bytes): SignedTransaction | undefined
+  /**
+   * Remember a transaction whose sender the caller derived from the transaction's own
+   * signature (the verifying driver's `createBlockTransaction`), so that an admission of the
+   * same bytes still to come skips its recovery.
+   */
+  rememberRecovered(stx: SignedTransaction): void
+  /** Signer recoveries admissions skipped because `recovered` knew the transaction. */
+  readonly recoveriesSkipped: number
   /** True when a pooled transaction uses this nonce. */
   hasNonce(nonce: bigint): boolean
   /** Pooled transactions of `sender`. */
@@ -233,6 +271,19 @@ function hexOf(bytes: Bytes): string {
   return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('hex')
 }
 
+/**
+ * A cheap key of raw transaction bytes for `recoveredRaw`: the length and the last
+ * `RAW_PRINT_BYTES` bytes (the end of the signature in every transaction format). Equal
+ * prints are confirmed by comparing the bytes whole.
+ */
+function printOf(raw: Bytes): string {
+  const tail = Math.min(RAW_PRINT_BYTES, raw.length)
+  return `${raw.length}:${Buffer.from(raw.buffer, raw.byteOffset + raw.length - tail, tail).toString('latin1')}`
+}
+
+/** Bytes of a raw transaction's tail that `printOf` keys on. */
+const RAW_PRINT_BYTES = 32
+
 function equalBytes(a: Bytes, b: Bytes): boolean {
   if (a.length !== b.length) return false
   for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false
@@ -260,6 +311,7 @@ function resolveInit(init: TxPoolInit) {
     blockLimitMax: BigInt(intOption(init.blockLimitMax, BLOCK_LIMIT_MAX_DEFAULT, 'blockLimitMax')),
     expirationMs: intOption(init.expirationMs, EXPIRATION_MS_DEFAULT, 'expirationMs', 1, EXPIRATION_MS_MAX),
     outcomesMax: intOption(init.outcomesMax, OUTCOMES_MAX_DEFAULT, 'outcomesMax'),
+    recoveredTxsMax: intOption(init.recoveredTxsMax, RECOVERED_TXS_MAX_DEFAULT, 'recoveredTxsMax'),
   }
 }
 
@@ -349,6 +401,11 @@ export async function createTxPool(init: TxPoolInit, components: TxPoolComponent
   const nonces = new Map<bigint, string>()
   const senders = new Map<string, number>()
   const outcomes = new Map<string, TxOutcome>()
+  /** Recently recovered transactions by hash hex (insertion order, oldest forgotten first). */
+  const recoveredTxs = new Map<string, SignedTransaction>()
+  /** The same transactions by `printOf(raw)` (a later one with the same print replaces one). */
+  const recoveredPrints = new Map<string, SignedTransaction>()
+  let recoveriesSkipped = 0
   const listeners = new Set<TxPoolListener>()
   let bytesHeld = 0
   let nextSeq = 0
@@ -370,6 +427,21 @@ export async function createTxPool(init: TxPoolInit, components: TxPoolComponent
     outcomes.delete(hashHex)
     outcomes.set(hashHex, outcome)
     if (outcomes.size > cfg.outcomesMax) outcomes.delete(outcomes.keys().next().value as string)
+  }
+
+  function forgetRecovered(hashHex: string): void {
+    const stx = recoveredTxs.get(hashHex)
+    if (stx === undefined) return
+    recoveredTxs.delete(hashHex)
+    const print = printOf(stx.raw)
+    if (recoveredPrints.get(print) === stx) recoveredPrints.delete(print)
+  }
+
+  function rememberRecoveredTx(hashHex: string, stx: SignedTransaction): void {
+    forgetRecovered(hashHex)
+    recoveredTxs.set(hashHex, stx)
+    recoveredPrints.set(printOf(stx.raw), stx)
+    if (recoveredTxs.size > cfg.recoveredTxsMax) forgetRecovered(recoveredTxs.keys().next().value as string)
   }
 
   function reject(c: Candidate, reason: RejectReason, message: string): void {
@@ -469,7 +541,7 @@ export async function createTxPool(init: TxPoolInit, components: TxPoolComponent
   // ---- admission ----------------------------------------------------------------------------
 
   /** Steps 1–2: size, decode, hash, known. Synchronous and cheap. */
-  function decodeStep(cands: Candidate[]): void {
+  function decodeStep(cands: Candidate[], hashes?: readonly Hash32[]): void {
     const batchHashes = new Set<string>()
     for (const c of cands) {
       const input = c.input
@@ -500,7 +572,7 @@ export async function createTxPool(init: TxPoolInit, components: TxPoolComponent
         reject(c, 'MALFORMED', `${err.type.code}: ${err.message}`)
         continue
       }
-      c.hash = suite.hash(raw)
+      c.hash = hashes?.[c.index] ?? suite.hash(raw)
       c.hashHex = hexOf(c.hash)
       if (entries.has(c.hashHex) || batchHashes.has(c.hashHex)) {
         reject(c, 'ALREADY_KNOWN', 'transaction already in the pool')
@@ -599,6 +671,18 @@ export async function createTxPool(init: TxPoolInit, components: TxPoolComponent
     c.sender = suite.address(publicKey)
     c.senderHex = hexOf(c.sender)
     if (c.eth !== undefined) c.tx = ethTransactionOf(c.eth, c.sender, suite.hash)
+    rememberRecoveredTx(c.hashHex!, { tx: c.tx!, raw: c.raw!, hash: c.hash!, sender: c.sender })
+  }
+
+  /** A transaction of the same bytes recovered recently: take its sender, skip the recovery. */
+  function reuseRecovered(c: Candidate): boolean {
+    const known = recoveredTxs.get(c.hashHex!)
+    if (known === undefined || !equalBytes(known.raw, c.raw!)) return false
+    c.sender = known.sender
+    c.senderHex = hexOf(known.sender)
+    if (c.eth !== undefined) c.tx = known.tx
+    recoveriesSkipped++
+    return true
   }
 
   function recoverLocally(c: Candidate, hash: Hash32, signature: Bytes): void {
@@ -627,6 +711,7 @@ export async function createTxPool(init: TxPoolInit, components: TxPoolComponent
           c.tx = ethTransactionOf(c.eth, c.sender, suite.hash)
           continue
         }
+        if (reuseRecovered(c)) continue
         try {
           jobs.push({ c, hash: suite.hash(c.eth.signingPayload), signature: ethSignatureBytes(c.eth) })
         } catch (err) {
@@ -640,6 +725,7 @@ export async function createTxPool(init: TxPoolInit, components: TxPoolComponent
         reject(c, 'BAD_SIGNATURE', `${sig.kind} signature on a chain using the ${suite.name} suite`)
         continue
       }
+      if (reuseRecovered(c)) continue
       try {
         const payload = signingPayloadFromRaw(c.raw!, c.tx!.format === 'rc2' ? 10 : 7)
         jobs.push({ c, hash: suite.hash(payload), signature: txSignatureToBytes(sig) })
@@ -708,8 +794,12 @@ export async function createTxPool(init: TxPoolInit, components: TxPoolComponent
     return inserted
   }
 
-  async function admit(cands: Candidate[], fromJournal: boolean): Promise<Entry[]> {
-    decodeStep(cands)
+  async function admit(
+    cands: Candidate[],
+    fromJournal: boolean,
+    hashes?: readonly Hash32[],
+  ): Promise<Entry[]> {
+    decodeStep(cands, hashes)
     await chainStep(cands)
     fieldStep(cands)
     await signatureStep(cands)
@@ -732,7 +822,7 @@ export async function createTxPool(init: TxPoolInit, components: TxPoolComponent
     return inserted
   }
 
-  async function submitMany(inputs: readonly TxInput[]): Promise<AdmitResult[]> {
+  async function submitMany(inputs: readonly TxInput[], hashes?: readonly Hash32[]): Promise<AdmitResult[]> {
     if (closed) throw txPoolError({ code: 'TXPOOL_CLOSED' }, 'transaction pool is closed')
     if (!Array.isArray(inputs)) throw invalidInput('inputs', 'an array of transactions', inputs)
     if (inputs.length > SUBMIT_BATCH_MAX) {
@@ -742,7 +832,7 @@ export async function createTxPool(init: TxPoolInit, components: TxPoolComponent
       )
     }
     const cands: Candidate[] = inputs.map((input, index) => ({ index, input }))
-    const inserted = await admit(cands, false)
+    const inserted = await admit(cands, false, hashes)
     for (const e of inserted) {
       if (entries.get(e.hashHex) !== e) continue // committed or dropped while journaling
       logger.trace('tx accepted', { hash: e.hashHex })
@@ -834,12 +924,42 @@ export async function createTxPool(init: TxPoolInit, components: TxPoolComponent
       const [result] = await submitMany([input])
       return result!
     },
-    submitMany,
+    submitMany: (inputs) => submitMany(inputs),
+    async submitManyHashed(raws, hashes) {
+      if (!Array.isArray(raws) || !raws.every((r) => r instanceof Uint8Array))
+        throw invalidInput('raws', 'an array of raw transaction bytes', raws)
+      if (!Array.isArray(hashes) || hashes.length !== raws.length)
+        throw invalidInput('hashes', `one hash per transaction (${raws.length})`, hashes)
+      for (const [i, h] of hashes.entries()) checkHash(h, `hashes[${i}]`)
+      return submitMany(raws, hashes)
+    },
     has(hash) {
       return entryOf(hash) !== undefined
     },
     get(hash) {
       return entryOf(hash)?.stx
+    },
+    recovered(hash) {
+      const hex = hexOf(checkHash(hash))
+      return entries.get(hex)?.stx ?? recoveredTxs.get(hex)
+    },
+    recoveredRaw(raw) {
+      if (!(raw instanceof Uint8Array)) throw invalidInput('raw', 'raw transaction bytes', raw)
+      const printed = recoveredPrints.get(printOf(raw))
+      if (printed !== undefined && equalBytes(printed.raw, raw)) return printed
+      const hex = hexOf(suite.hash(raw))
+      const known = entries.get(hex)?.stx ?? recoveredTxs.get(hex)
+      return known !== undefined && equalBytes(known.raw, raw) ? known : undefined
+    },
+    rememberRecovered(stx) {
+      if (stx === null || typeof stx !== 'object' || !(stx.raw instanceof Uint8Array))
+        throw invalidInput('stx', 'a SignedTransaction', stx)
+      if (!(stx.sender instanceof Uint8Array) || stx.sender.length !== 20)
+        throw invalidInput('stx.sender', '20-byte address', stx.sender)
+      rememberRecoveredTx(hexOf(checkHash(stx.hash, 'stx.hash')), stx)
+    },
+    get recoveriesSkipped() {
+      return recoveriesSkipped
     },
     hasNonce(nonce) {
       return nonces.has(nonce)
@@ -926,6 +1046,7 @@ export async function createTxPool(init: TxPoolInit, components: TxPoolComponent
       let dropped = 0
       block.transactions.forEach((_, index) => {
         const hex = hexes[index]!
+        forgetRecovered(hex)
         const entry = entries.get(hex)
         if (entry === undefined) return
         seqs.push(unlink(entry))
