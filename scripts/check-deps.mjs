@@ -63,11 +63,17 @@ function stripComments(text) {
   return text.replace(/\/\*[\s\S]*?\*\//g, '').replace(/(^|[^:'"`])\/\/.*$/gm, '$1')
 }
 
-/** Every module specifier a source file imports, exports from or requires. */
+/**
+ * Every module specifier a source file imports, exports from or requires. A `.sol` specifier is
+ * a Solidity `import` inside contract source a test compiles, not a module, and is left out.
+ */
 export function importsOf(text) {
   const specs = []
   const clean = stripComments(text)
-  for (const m of clean.matchAll(IMPORT_RE)) specs.push(m[1] ?? m[2])
+  for (const m of clean.matchAll(IMPORT_RE)) {
+    const spec = m[1] ?? m[2]
+    if (!spec.endsWith('.sol')) specs.push(spec)
+  }
   return specs
 }
 

@@ -125,4 +125,11 @@ describe('check-deps', () => {
     ].join('\n')
     expect(importsOf(text)).toEqual(['x', '@s/y/sub', './z.js', 'w', 'v', 'side-effect'])
   })
+
+  it('leaves out Solidity imports in contract source a test compiles', () => {
+    const text = ['const SOL = `pragma solidity ^0.8.0;', 'import "ParallelOk.sol";', '`', "import 'm'"].join(
+      '\n',
+    )
+    expect(importsOf(text)).toEqual(['m'])
+  })
 })
