@@ -16,39 +16,18 @@
  */
 import { createCryptoSuite } from '@consortia/crypto'
 import type { Bytes, CryptoSuite } from '@consortia/interface'
-import { createBlockTransaction, encodeTransaction, signTransaction, txHash } from '@consortia/protocol'
+import { createBlockTransaction, txHash } from '@consortia/protocol'
 import { createTxPool, NonceWindow, type TxPool } from '../src/index.js'
+import { makeSignedTxs } from './signed-txs.js'
 
 const TXS = Number(process.argv[2] ?? 500)
 const ROUNDS = Number(process.argv[3] ?? 9)
 /** Transactions per tx-sync packet (what a 100 ms forward tick carries at a few hundred tx/s). */
 const PACKET = 50
 
-function makeTxs(suite: CryptoSuite, count: number): Bytes[] {
-  const keys = Array.from({ length: 16 }, (_, i) => suite.hash(new TextEncoder().encode(`bench-key-${i}`)))
-  return Array.from({ length: count }, (_, i) =>
-    encodeTransaction(
-      signTransaction(
-        {
-          format: 'rc2',
-          nonce: BigInt(i + 1) * 1_000_003n,
-          gasPrice: 0n,
-          gas: 3_000_000n,
-          blockLimit: 500n,
-          to: new Uint8Array(20).fill(0x50),
-          value: 0n,
-          // DagTransfer userTransfer(string,string,uint256): selector, three words, two strings.
-          data: new Uint8Array(196).fill(i & 0xff),
-          chainId: 1n,
-          groupId: 1n,
-          extraData: new Uint8Array(0),
-        },
-        keys[i % keys.length]!,
-        suite,
-      ),
-    ),
-  )
-}
+/** DagTransfer-sized calls: selector, three words and two strings. */
+const makeTxs = (suite: CryptoSuite, count: number) =>
+  makeSignedTxs(suite, count, { keys: 16, toFill: 0x50, dataBytes: 196, gasPrice: 0n })
 
 async function freshPool(suite: CryptoSuite): Promise<TxPool> {
   const chain = { currentNumber: () => 0, hasTransaction: async () => false }

@@ -13,8 +13,8 @@ import { join } from 'node:path'
 import { createCryptoSuite, createVerifyPool, type VerifyPool } from '@consortia/crypto'
 import type { Bytes, CryptoSuite, KvStore } from '@consortia/interface'
 import { createLevelKvStore } from '@consortia/kv-level'
-import { encodeTransaction, signTransaction } from '@consortia/protocol'
 import { createTxPool, NonceWindow, SUBMIT_BATCH_MAX } from '../src/index.js'
+import { makeSignedTxs } from './signed-txs.js'
 
 const ECDSA_TXS = Number(process.argv[2] ?? 20_000)
 const SM_TXS = Number(process.argv[3] ?? 4_000)
@@ -22,31 +22,9 @@ const BATCH = 1024
 const IN_FLIGHT = 2
 const RUNS = 3
 
-function makeTxs(suite: CryptoSuite, count: number): Bytes[] {
-  const keys = Array.from({ length: 64 }, (_, i) => suite.hash(new TextEncoder().encode(`bench-key-${i}`)))
-  return Array.from({ length: count }, (_, i) =>
-    encodeTransaction(
-      signTransaction(
-        {
-          format: 'rc2',
-          nonce: BigInt(i + 1) * 1_000_003n,
-          gasPrice: 300_000_000n,
-          gas: 3_000_000n,
-          blockLimit: 500n,
-          to: new Uint8Array(20).fill(0x11),
-          value: 0n,
-          // A typical contract call: selector plus two 32-byte arguments.
-          data: new Uint8Array(68).fill(i & 0xff),
-          chainId: 1n,
-          groupId: 1n,
-          extraData: new Uint8Array(0),
-        },
-        keys[i % keys.length]!,
-        suite,
-      ),
-    ),
-  )
-}
+/** A typical contract call: selector plus two 32-byte arguments. */
+const makeTxs = (suite: CryptoSuite, count: number) =>
+  makeSignedTxs(suite, count, { keys: 64, toFill: 0x11, dataBytes: 68, gasPrice: 300_000_000n })
 
 /** Admits every tx, keeping IN_FLIGHT batches outstanding so workers and main thread overlap. */
 async function admitAll(

@@ -6,6 +6,19 @@ import { isTxPoolError, RECOVERED_TXS_MAX_DEFAULT } from '../src/index.js'
 import { addressOf, ecdsa, hex, rawTx, sm } from './helpers.js'
 import { setupPool } from './setup.js'
 
+/** The ECDSA suite, recording every input it hashes. */
+function hashCounting() {
+  const hashed: Uint8Array[] = []
+  const suite = {
+    ...ecdsa,
+    hash: (d: Uint8Array) => {
+      hashed.push(d)
+      return ecdsa.hash(d)
+    },
+  }
+  return { suite, hashed }
+}
+
 describe('recovered transactions shared by admission and verification', () => {
   it('an admission takes the sender a verifier recovered before, without recovering', async () => {
     const { pool, suite } = await setupPool()
@@ -111,14 +124,7 @@ describe('recovered transactions shared by admission and verification', () => {
   })
 
   it('recoveredRaw finds a known transaction by its bytes without hashing them', async () => {
-    const hashed: Uint8Array[] = []
-    const suite = {
-      ...ecdsa,
-      hash: (d: Uint8Array) => {
-        hashed.push(d)
-        return ecdsa.hash(d)
-      },
-    }
+    const { suite, hashed } = hashCounting()
     const { pool } = await setupPool({}, { suite })
     const raw = rawTx({ nonce: 1n }, 2)
     await pool.submit(raw)
@@ -143,14 +149,7 @@ describe('recovered transactions shared by admission and verification', () => {
   })
 
   it('submitManyHashed takes the hashes tx sync computed instead of hashing the bytes again', async () => {
-    const hashed: Uint8Array[] = []
-    const suite = {
-      ...ecdsa,
-      hash: (d: Uint8Array) => {
-        hashed.push(d)
-        return ecdsa.hash(d)
-      },
-    }
+    const { suite, hashed } = hashCounting()
     const { pool } = await setupPool({}, { suite })
     const raw = rawTx({ nonce: 1n }, 2)
     const hash = ecdsa.hash(raw)

@@ -32,6 +32,7 @@ import {
   type Fixture,
   parallelContracts,
   plain,
+  sameAsSerial,
   setupWorld,
 } from './helpers/parallel.js'
 import { runScenario, scenarioContracts } from './helpers/scenario.js'
@@ -41,26 +42,6 @@ beforeAll(() => {
   parallelContracts()
   scenarioContracts()
 }, 120_000)
-
-/** Runs `txs` as block `number` serially on `a` and with `executor` on `b`, commits both, compares everything. */
-async function sameAsSerial(
-  a: DumpWorld,
-  b: DumpWorld,
-  executor: ParallelExecutor,
-  number: number,
-  txs: readonly SignedTransaction[],
-) {
-  const serial = createSerialExecutor({}, { crypto: ecdsa, tables: () => a.tables })
-  const expected = await serial.execute(blockContext(number), txs, a.state)
-  const got = await executor.execute(blockContext(number), txs, b.state)
-  expect(got.receipts.map(plain)).toEqual(expected.receipts.map(plain))
-  expect(bytesToHex(got.stateRoot)).toBe(bytesToHex(expected.stateRoot))
-  expect(got.gasUsed).toBe(expected.gasUsed)
-  await a.next()
-  await b.next()
-  expect(b.dump()).toBe(a.dump())
-  return expected
-}
 
 const transfer = (from: string, to: string, amount: bigint) =>
   transaction({

@@ -8,7 +8,9 @@ import {
 } from '@consortia/amdb'
 import type { Executor, Receipt, SignedTransaction } from '@consortia/interface'
 import { encodeDeployData, encodeFunctionData, parseAbi } from 'viem'
+import { expect } from 'vitest'
 import { bytesToHex, numberToAddress } from '../../src/bytes.js'
+import { createSerialExecutor } from '../../src/index.js'
 import { ALICE, BOB, blockContext, ecdsa, transaction } from './chain.js'
 import { ERC20_SOL, PARALLEL_SOL } from './contracts.js'
 import { type Compiled, compile } from './solc.js'
@@ -257,4 +259,27 @@ export function buildBlock(
     }
   }
   return ops.map(txOf)
+}
+
+/**
+ * Runs `txs` as block `number` serially on `a` and with `executor` on `b`, commits both, and
+ * expects identical receipts, state root, gas and committed rows; returns the serial result.
+ */
+export async function sameAsSerial(
+  a: DumpWorld,
+  b: DumpWorld,
+  executor: Executor,
+  number: number,
+  txs: readonly SignedTransaction[],
+) {
+  const serial = createSerialExecutor({}, { crypto: ecdsa, tables: () => a.tables })
+  const expected = await serial.execute(blockContext(number), txs, a.state)
+  const got = await executor.execute(blockContext(number), txs, b.state)
+  expect(got.receipts.map(plain)).toEqual(expected.receipts.map(plain))
+  expect(bytesToHex(got.stateRoot)).toBe(bytesToHex(expected.stateRoot))
+  expect(got.gasUsed).toBe(expected.gasUsed)
+  await a.next()
+  await b.next()
+  expect(b.dump()).toBe(a.dump())
+  return expected
 }
