@@ -22,10 +22,10 @@ import {
   type WorkloadName,
 } from './workloads.js'
 
-/** How the load generator submits transactions. */
 /** Most JSON-RPC / channel requests one load-generator thread keeps unanswered. */
 export const LOAD_REQUESTS_IN_FLIGHT_MAX = 32
 
+/** How the load generator submits transactions. */
 export type SubmitTransport = 'rpc' | 'channel'
 
 /** Most blocks the follower keeps (older ones are dropped; a level uses only its own). */

@@ -81,7 +81,10 @@ interface RpcErrorBody {
   message: string
 }
 
-/** Most connections per node one thread keeps open (above the load threads' in-flight window). */
+/**
+ * Most connections per node one thread keeps open: above what a load thread has in flight to one
+ * node (its `LOAD_REQUESTS_IN_FLIGHT_MAX` requests go round the chain's 4 or 7 nodes).
+ */
 export const RPC_SOCKETS_MAX = 16
 
 /**

@@ -463,12 +463,9 @@ export function createTableFactory(init: TableFactoryInit): TableFactory {
       }
       return out
     }
-    // What `update` checks before touching rows: a FISCO code to answer, or the compiled condition.
-    const updateChecks = (
-      key: string,
-      entry: Entry,
-      condition: Condition | undefined,
-    ): CompiledCondition | number => {
+    // What `update` and `remove` check before touching rows: a FISCO code to answer, or the
+    // compiled condition.
+    const writeChecks = (key: string, condition: Condition | undefined): CompiledCondition | number => {
       assertOpen()
       let compiled: CompiledCondition
       try {
@@ -476,8 +473,19 @@ export function createTableFactory(init: TableFactoryInit): TableFactory {
       } catch (err) {
         return writeCode(err)
       }
-      const code = checkKey(key) || checkEntry(info, key, entry, true)
+      const code = checkKey(key)
       return code !== 0 ? code : compiled
+    }
+    // `writeChecks`, then the entry's fields.
+    const updateChecks = (
+      key: string,
+      entry: Entry,
+      condition: Condition | undefined,
+    ): CompiledCondition | number => {
+      const checked = writeChecks(key, condition)
+      if (typeof checked === 'number') return checked
+      const code = checkEntry(info, key, entry, true)
+      return code !== 0 ? code : checked
     }
     // `update` on a key whose rows are in memory: the number of rows updated.
     const updateRows = (ks: KeyState, compiled: CompiledCondition, entry: Entry): number => {
@@ -582,15 +590,8 @@ export function createTableFactory(init: TableFactoryInit): TableFactory {
         return ks === undefined ? undefined : updateRows(ks, checked, entry)
       },
       async remove(key, condition) {
-        assertOpen()
-        let compiled: CompiledCondition
-        try {
-          compiled = compileCondition(condition)
-        } catch (err) {
-          return writeCode(err)
-        }
-        const code = checkKey(key)
-        if (code !== 0) return code
+        const compiled = writeChecks(key, condition)
+        if (typeof compiled === 'number') return compiled
         const ks = await load(state, key)
         assertOpen()
         const rows = matching(state, ks, compiled)

@@ -1,4 +1,5 @@
 import { isChainError } from '@consortia/interface'
+import { createSeededRandom } from '@consortia/testkit'
 import { describe, expect, it } from 'vitest'
 import {
   CONSENSUS_BIGINT_BYTES_MAX,
@@ -11,16 +12,10 @@ import {
   isConsensusBinary,
 } from '../src/index.js'
 
-/** Deterministic PRNG (mulberry32) for the generated values. */
-function prng(seed: number) {
-  let a = seed >>> 0
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0
-    let t = a
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
+/** A seeded source of floats in [0, 1) for the generated values (testkit's seeded PRNG). */
+function prng(seed: number): () => number {
+  const random = createSeededRandom(seed)
+  return () => random.nextFloat()
 }
 
 /** A random value of the model both codecs carry (JSON values, bytes, bigints, undefined fields). */

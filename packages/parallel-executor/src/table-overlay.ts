@@ -248,7 +248,7 @@ export class TableOverlay implements PrecompiledTables {
   /** Inserts one row (the key field is set to `key`); returns 1, or `-50008` for an unknown field. */
   async insert(table: string, key: string, entry: Entry): Promise<number> {
     const info = this.infos.get(table) || (await this.requireInfo(table))
-    if (!fieldsValid(info, entry)) return PrecompiledCode.TableInvalidField
+    if (!fieldsValid(info, Object.keys(entry))) return PrecompiledCode.TableInvalidField
     const rows = this.rows.get(table, key) ?? (await this.loadRows(table, key))
     return this.insertInto(info, table, key, entry, rows)
   }
@@ -257,7 +257,7 @@ export class TableOverlay implements PrecompiledTables {
   insertCached(table: string, key: string, entry: Entry): number | undefined {
     const info = this.infos.get(table)
     if (!info) return undefined
-    if (!fieldsValid(info, entry)) return PrecompiledCode.TableInvalidField
+    if (!fieldsValid(info, Object.keys(entry))) return PrecompiledCode.TableInvalidField
     const rows = this.rowsCached(table, key)
     return rows === undefined ? undefined : this.insertInto(info, table, key, entry, rows)
   }
@@ -549,17 +549,16 @@ function updateEntry(info: TableInfo, key: string, entryIn: Entry): Entry | numb
   // One pass over the fields: the checks of `fieldsValid` and the key field, then the copy.
   const keyField = info.keyField
   const fields = Object.keys(entryIn)
-  for (const field of fields) {
-    if (field !== keyField && !info.valueFields.includes(field)) return PrecompiledCode.TableInvalidField
-  }
+  if (!fieldsValid(info, fields)) return PrecompiledCode.TableInvalidField
   if (keyField in entryIn && entryIn[keyField] !== key) return PrecompiledCode.InvalidUpdateTableKey
   const entry: Record<string, string> = {}
   for (const field of fields) if (field !== keyField) entry[field] = entryIn[field] as string
   return Object.freeze(entry)
 }
 
-function fieldsValid(info: TableInfo, entry: Entry): boolean {
-  for (const field of Object.keys(entry)) {
+/** Whether every one of `fields` (an entry's field names) is the key field or a value field. */
+function fieldsValid(info: TableInfo, fields: readonly string[]): boolean {
+  for (const field of fields) {
     if (field !== info.keyField && !info.valueFields.includes(field)) return false
   }
   return true

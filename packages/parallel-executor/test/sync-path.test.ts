@@ -102,6 +102,30 @@ const callArb: fc.Arbitrary<Call> = fc.oneof(
     })),
   },
 )
+/** The context of a top-level call from `from` to DagTransfer (no EVM state: it reads none). */
+function dagCallContext(
+  from: Uint8Array,
+  blockNumber: number,
+  tables: PrecompiledTables,
+  permission: PrecompiledCallContext['permission'],
+): PrecompiledCallContext {
+  return {
+    origin: from,
+    sender: from,
+    address: dag,
+    blockNumber,
+    isStatic: false,
+    tables,
+    permission,
+    state: undefined as unknown as StateView,
+    crypto: ecdsa,
+    sm: undefined,
+    objects: new TransientObjects(),
+    gas: new PrecompiledGasMeter(),
+    logger: silentLogger,
+  }
+}
+
 const hex = (h: `0x${string}`) => Uint8Array.from(Buffer.from(h.slice(2), 'hex'))
 
 /**
@@ -149,21 +173,7 @@ async function run(blocks: readonly (readonly Call[])[], fast: boolean, withPerm
         permission === undefined
           ? overlay
           : new GuardedTables(overlay, permission, topLevelCaller(call.from), (d) => denials.push(d))
-      const ctx: PrecompiledCallContext = {
-        origin: call.from,
-        sender: call.from,
-        address: dag,
-        blockNumber: block.number,
-        isStatic: false,
-        tables: fast ? guarded : asyncOnly(guarded),
-        permission,
-        state: undefined as unknown as StateView,
-        crypto: ecdsa,
-        sm: undefined,
-        objects: new TransientObjects(),
-        gas: new PrecompiledGasMeter(),
-        logger: silentLogger,
-      }
+      const ctx = dagCallContext(call.from, block.number, fast ? guarded : asyncOnly(guarded), permission)
       overlay.checkpoint()
       const outcome = await runPrecompiled(dagTransferPrecompiled, call.data, ctx, 10n ** 9n)
       if (outcome.kind === 'ok') overlay.commit()
@@ -207,21 +217,7 @@ describe('DagTransfer synchronous path', () => {
     const amdb = createAMDB({ driver: createMemoryDriver(), hash, cacheBytesMax: 0 })
     let block = await amdb.openBlock()
     let overlay = new TableOverlay(block)
-    const ctx = (): PrecompiledCallContext => ({
-      origin: ALICE,
-      sender: ALICE,
-      address: dag,
-      blockNumber: block.number,
-      isStatic: false,
-      tables: overlay,
-      permission: undefined,
-      state: undefined as unknown as StateView,
-      crypto: ecdsa,
-      sm: undefined,
-      objects: new TransientObjects(),
-      gas: new PrecompiledGasMeter(),
-      logger: silentLogger,
-    })
+    const ctx = () => dagCallContext(ALICE, block.number, overlay, undefined)
     const transfer = dagTransferPrecompiled.methods.find((m) => m.signature.startsWith('userTransfer'))!
     const add = dagTransferPrecompiled.methods.find((m) => m.signature.startsWith('userAdd'))!
     await add.call(['a', 10n], ctx())

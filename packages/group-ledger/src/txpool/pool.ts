@@ -437,6 +437,11 @@ export async function createTxPool(init: TxPoolInit, components: TxPoolComponent
     if (recoveredPrints.get(print) === stx) recoveredPrints.delete(print)
   }
 
+  /** A pooled or recently recovered transaction by its hash hex (`recovered`). */
+  function recoveredByHex(hashHex: string): SignedTransaction | undefined {
+    return entries.get(hashHex)?.stx ?? recoveredTxs.get(hashHex)
+  }
+
   function rememberRecoveredTx(hashHex: string, stx: SignedTransaction): void {
     forgetRecovered(hashHex)
     recoveredTxs.set(hashHex, stx)
@@ -940,15 +945,13 @@ export async function createTxPool(init: TxPoolInit, components: TxPoolComponent
       return entryOf(hash)?.stx
     },
     recovered(hash) {
-      const hex = hexOf(checkHash(hash))
-      return entries.get(hex)?.stx ?? recoveredTxs.get(hex)
+      return recoveredByHex(hexOf(checkHash(hash)))
     },
     recoveredRaw(raw) {
       if (!(raw instanceof Uint8Array)) throw invalidInput('raw', 'raw transaction bytes', raw)
       const printed = recoveredPrints.get(printOf(raw))
       if (printed !== undefined && equalBytes(printed.raw, raw)) return printed
-      const hex = hexOf(suite.hash(raw))
-      const known = entries.get(hex)?.stx ?? recoveredTxs.get(hex)
+      const known = recoveredByHex(hexOf(suite.hash(raw)))
       return known !== undefined && equalBytes(known.raw, raw) ? known : undefined
     },
     rememberRecovered(stx) {
