@@ -18,6 +18,7 @@ import {
 } from '../src/index.js'
 import { FakeChain } from './support/fake-chain.js'
 import { type ChannelNode, frameBytes, makeCerts, startChannelNode } from './support/servers.js'
+import { until } from './support/until.js'
 
 const storeAbi = [
   {
@@ -104,9 +105,8 @@ describe('channel transport over TLS 1.2 (secp256k1 certificates)', () => {
     ])
     expect(a).toBe('0x7')
     expect(b).toBe('1000')
-    await new Promise((r) => setTimeout(r, 80))
+    await until(() => node.received.some((f) => f.type === 0x13), 'a heartbeat')
     const hb = node.received.filter((f) => f.type === 0x13)
-    expect(hb.length).toBeGreaterThan(0)
     expect(JSON.parse(hb[0]!.body.toString())).toEqual({ heartBeat: 0 })
     const batch = await t.batch([
       { method: 'getBlockNumber', params: [1] },
@@ -120,7 +120,7 @@ describe('channel transport over TLS 1.2 (secp256k1 certificates)', () => {
     const node = await startNode()
     const t = await connect(node, { handshake: false, heartbeatMs: 20 })
     expect(t.protocolVersion).toBe(1)
-    await new Promise((r) => setTimeout(r, 60))
+    await until(() => node.received.some((f) => f.type === 0x13), 'a heartbeat')
     expect(node.received.some((f) => f.type === 0x13 && f.body.toString() === '0')).toBe(true)
     expect(node.received.some((f) => f.type === 0x14)).toBe(false)
   })
@@ -128,9 +128,20 @@ describe('channel transport over TLS 1.2 (secp256k1 certificates)', () => {
   it('a lost heartbeat closes the connection and fails later requests', async () => {
     const node = await startNode(new FakeChain(), { ignoreHeartbeat: true })
     const t = await connect(node, { heartbeatMs: 30 })
-    await new Promise((r) => setTimeout(r, 150))
-    const err = await t.request('getBlockNumber', [1]).catch((e: unknown) => e)
+    // Requests succeed until the unanswered heartbeat closes the connection; after that every
+    // request fails with SDK_TRANSPORT_CLOSED.
+    let err: unknown
+    const deadline = performance.now() + 10_000
+    while (err === undefined && performance.now() < deadline) {
+      err = await t.request('getBlockNumber', [1]).then(
+        () => undefined,
+        (e: unknown) => e,
+      )
+      if (err === undefined) await new Promise((r) => setTimeout(r, 10))
+    }
     expect(isSDKError(err, 'SDK_TRANSPORT_CLOSED')).toBe(true)
+    const again = await t.request('getBlockNumber', [1]).catch((e: unknown) => e)
+    expect(isSDKError(again, 'SDK_TRANSPORT_CLOSED')).toBe(true)
   })
 
   it('refuses a node whose certificate is not from the configured chain CA', async () => {
@@ -168,14 +179,14 @@ describe('channel transport over TLS 1.2 (secp256k1 certificates)', () => {
     const t = await connect(node)
     const heights: number[] = []
     const off = t.onBlockNumber(1, (n) => heights.push(n))
-    await new Promise((r) => setTimeout(r, 30))
+    await until(() => node.received.some((f) => f.type === 0x32), 'the block-notify subscription')
     const sub = node.received.filter((f) => f.type === 0x32).at(-1)
     expect(JSON.parse(sub!.body.toString())).toEqual(['_block_notify_1'])
     const client = createClient({ transport: t, account: createAccount('ecdsa') })
     await client.transact({ to: null, data: bytecode })
     await client.transact({ to: null, data: bytecode })
     // the notify follows the receipt push of the same commit
-    for (let i = 0; i < 50 && heights.length < 2; i++) await new Promise((r) => setTimeout(r, 10))
+    await until(() => heights.length >= 2, 'two block notifications')
     expect(heights).toEqual([8, 9])
     off()
   })
@@ -189,11 +200,14 @@ describe('channel transport over TLS 1.2 (secp256k1 certificates)', () => {
       got.push(new TextDecoder().decode(payload))
       return `ack ${new TextDecoder().decode(payload)}`
     })
-    await new Promise((r) => setTimeout(r, 30))
+    await until(
+      () => node.received.some((f) => f.type === 0x32 && f.body.toString().includes('orders')),
+      "bob's topic subscription",
+    )
     const reply = await alice.publish('orders', 'order-1')
     expect(new TextDecoder().decode(reply)).toBe('ack order-1')
     await alice.broadcast('orders', 'all')
-    await new Promise((r) => setTimeout(r, 30))
+    await until(() => got.length >= 2, 'the multicast')
     expect(got).toEqual(['order-1', 'all'])
     const err = await alice.publish('nobody', 'x').catch((e: unknown) => e)
     expect(isSDKError(err, 'SDK_CHANNEL_RESULT') && err.type.result).toBe(100)
@@ -207,7 +221,7 @@ describe('channel transport over TLS 1.2 (secp256k1 certificates)', () => {
     const { contract } = await deploy(client, { abi: storeAbi, bytecode })
     const seen: ChainLog[] = []
     const stop = contract.watchEvents({ eventName: 'Set', onLogs: (l) => seen.push(...l) })
-    await new Promise((r) => setTimeout(r, 30))
+    await until(() => node.received.some((f) => f.type === 0x15), 'the event filter registration')
     const reg = node.received.find((f) => f.type === 0x15)!
     expect(reg.body[0]).toBe(1) // empty topic prefix
     expect(JSON.parse(reg.body.subarray(1).toString())).toMatchObject({
@@ -216,13 +230,20 @@ describe('channel transport over TLS 1.2 (secp256k1 certificates)', () => {
       toBlock: 'latest',
     })
     await contract.write('set', ['pushed'])
-    for (let i = 0; i < 50 && seen.length === 0; i++) await new Promise((r) => setTimeout(r, 10))
+    await until(() => seen.length > 0, 'the pushed log')
     expect(seen[0]).toMatchObject({ eventName: 'Set', args: { v: 'pushed' }, blockNumber: 9 })
     stop()
+    const heightQueries = () => chain.requests.filter((r) => r.method === 'getBlockNumber').length
+    const queried = heightQueries()
     const stopPoll = watchEvents(client, { mode: 'poll', abi: storeAbi, onLogs: (l) => seen.push(...l) })
-    await new Promise((r) => setTimeout(r, 30))
+    // The poller starts after the height it reads first, and polls again on each block notify.
+    await until(() => heightQueries() > queried, "the poller's first height query")
+    await until(
+      () => node.received.some((f) => f.type === 0x32 && f.body.toString().includes('_block_notify_1')),
+      'the block-notify subscription',
+    )
     await contract.write('set', ['polled on notify'])
-    for (let i = 0; i < 50 && seen.length < 2; i++) await new Promise((r) => setTimeout(r, 10))
+    await until(() => seen.length >= 2, 'the polled log')
     stopPoll()
     expect(seen[1]).toMatchObject({ args: { v: 'polled on notify' } })
   })

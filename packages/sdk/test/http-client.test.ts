@@ -17,6 +17,7 @@ import {
 import examples from './fixtures/fisco-api-examples.json' with { type: 'json' }
 import { FakeChain } from './support/fake-chain.js'
 import { startHttpNode } from './support/servers.js'
+import { until } from './support/until.js'
 
 const storeAbi = [
   {
@@ -214,19 +215,22 @@ describe('client over HTTP', () => {
   })
 
   it('watchEvents polls new blocks and decodes logs', async () => {
-    const { client } = await setup('ecdsa')
+    const { chain, client } = await setup('ecdsa')
     const { contract } = await deploy(client, { abi: storeAbi, bytecode })
     const seen: ChainLog[] = []
+    const heightQueries = () => chain.requests.filter((r) => r.method === 'getBlockNumber').length
+    const queried = heightQueries()
     const stop = watchEvents(client, {
       address: contract.address,
       abi: storeAbi,
       pollIntervalMs: 10,
       onLogs: (l) => seen.push(...l),
     })
-    await new Promise((r) => setTimeout(r, 40))
+    // The poller starts after the height it reads first.
+    await until(() => heightQueries() > queried, "the poller's first height query")
     await contract.write('set', ['a'])
     await contract.write('set', ['b'])
-    for (let i = 0; i < 100 && seen.length < 2; i++) await new Promise((r) => setTimeout(r, 10))
+    await until(() => seen.length >= 2, 'both logs')
     stop()
     expect(seen.map((l) => l.args)).toEqual([{ v: 'a' }, { v: 'b' }])
   })
