@@ -33,7 +33,7 @@ import {
   type RLPItem,
   uintToBytes,
 } from './rlp.js'
-import { decodeTransaction, recoverSender, type TxDecodeOptions, txBytesMax } from './transaction.js'
+import { decodeTransaction, recoverSenderFromRaw, type TxDecodeOptions, txBytesMax } from './transaction.js'
 
 /** Item count of an Ethereum legacy (and EIP-155) transaction. */
 export const ethLegacyItems = 9
@@ -379,7 +379,12 @@ export function signBlockTransaction(
   suite: CryptoSuite,
 ): SignedTransaction {
   if (decoded.kind === 'fisco') {
-    return { tx: decoded.tx, raw, hash: suite.hash(raw), sender: recoverSender(decoded.tx, suite) }
+    return {
+      tx: decoded.tx,
+      raw,
+      hash: suite.hash(raw),
+      sender: recoverSenderFromRaw(decoded.tx, raw, suite),
+    }
   }
   checkSuite(suite)
   const sender = recoverEthSender(decoded.tx, suite)

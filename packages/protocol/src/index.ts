@@ -29,6 +29,7 @@ export {
   type ProtocolErrorType,
 } from './errors.js'
 export * from './eth-transaction.js'
+export * from './raw-transaction.js'
 export * from './receipt.js'
 export * from './rlp.js'
 export * from './transaction.js'

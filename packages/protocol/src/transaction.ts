@@ -9,6 +9,7 @@ import type {
 } from '@consortia/interface'
 import { describe, equalBytes, type HashFn } from './bytes.js'
 import { invalidInput, protocolError } from './errors.js'
+import { signingPayloadFromRaw, txSignatureBytesFromRaw } from './raw-transaction.js'
 import {
   decodeRLP,
   decodeUint,
@@ -263,6 +264,25 @@ function suiteHash(suite: CryptoSuite): HashFn {
  * refuses the signature.
  */
 export function recoverSender(tx: Transaction, suite: CryptoSuite): Address {
+  checkSignatureSuite(tx, suite)
+  const sigBytes = txSignatureToBytes(tx.signature)
+  return senderOf(tx, suite, signingHash(tx, suiteHash(suite)), sigBytes)
+}
+
+/**
+ * `recoverSender` for a transaction `decodeTransaction` decoded from `raw`: the signed payload
+ * and the signature bytes are cut out of `raw` (`signingPayloadFromRaw`,
+ * `txSignatureBytesFromRaw`) instead of re-encoded from the decoded fields. Same sender, same
+ * errors; `raw` must be the bytes `tx` was decoded from.
+ */
+export function recoverSenderFromRaw(tx: Transaction, raw: Bytes, suite: CryptoSuite): Address {
+  checkSignatureSuite(tx, suite)
+  const sigBytes = txSignatureBytesFromRaw(raw, tx)
+  const payload = signingPayloadFromRaw(raw, tx.format === 'rc2' ? txItemsRC2 - 3 : txItemsRC1 - 3)
+  return senderOf(tx, suite, suite.hash(payload), sigBytes)
+}
+
+function checkSignatureSuite(tx: Transaction, suite: CryptoSuite): void {
   const wanted = tx.signature.kind === 'ecdsa' ? 'ecdsa' : 'sm'
   if (suite.name !== wanted) {
     throw protocolError(
@@ -270,8 +290,9 @@ export function recoverSender(tx: Transaction, suite: CryptoSuite): Address {
       `an ${tx.signature.kind} signature cannot be checked by the ${suite.name} suite`,
     )
   }
-  const sigBytes = txSignatureToBytes(tx.signature)
-  const hash = signingHash(tx, suiteHash(suite))
+}
+
+function senderOf(tx: Transaction, suite: CryptoSuite, hash: Hash32, sigBytes: Bytes): Address {
   let publicKey: Bytes
   try {
     publicKey = suite.recover(hash, sigBytes)
