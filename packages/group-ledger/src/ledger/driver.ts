@@ -670,6 +670,7 @@ export async function createConsensusDriver<B, S>(init: ConsensusDriverInit<B, S
       ...timeline,
       // Cumulative: admissions that took a sender recovered before (by verify or admission).
       recoveriesSkipped: pool.recoveriesSkipped,
+      committedCopiesRefused: pool.committedCopiesRefused,
       decidedAtMs: storeStart - timeline.startMs,
       storeMs: poolStart - storeStart,
       poolMs: done - poolStart,

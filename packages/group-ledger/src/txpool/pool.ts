@@ -23,12 +23,12 @@ import {
   isEthTransactionRaw,
   isProtocolError,
   txBytesMax as protocolTxBytesMax,
-  txSignatureToBytes,
+  signingPayloadFromRaw,
+  txSignatureBytesFromRaw,
 } from '@consortia/protocol'
 import { intOption, invalidInput, txPoolError } from './errors.js'
 import { TxJournal, type TxJournalRecord } from './journal.js'
 import { NONCE_WINDOW_BLOCKS_DEFAULT, type NonceWindow } from './nonce-window.js'
-import { signingPayloadFromRaw } from './signing-payload.js'
 import {
   type AdmitResult,
   type CommitSummary,
@@ -86,6 +86,14 @@ export const OUTCOMES_MAX_DEFAULT = 65_536
  */
 export const RECOVERED_TXS_MAX_DEFAULT = 8_192
 
+/**
+ * Default number of recently committed transaction hashes the pool remembers, so a forwarded
+ * copy that arrives after its block (`submitManyHashed`, tx sync) is refused as
+ * `ALREADY_IN_CHAIN` without decoding it or reading the block store: several blocks of FISCO's
+ * `txCountLimit` 1,000.
+ */
+export const COMMITTED_HASHES_MAX_DEFAULT = 16_384
+
 /** Most event listeners one pool accepts. */
 export const LISTENERS_MAX = 64
 
@@ -122,6 +130,8 @@ export interface TxPoolInit {
   readonly outcomesMax?: number
   /** Recently recovered transactions remembered for `recovered()` (default `RECOVERED_TXS_MAX_DEFAULT`). */
   readonly recoveredTxsMax?: number
+  /** Recently committed hashes remembered for early `ALREADY_IN_CHAIN` (default `COMMITTED_HASHES_MAX_DEFAULT`). */
+  readonly committedHashesMax?: number
   /** Journal key prefix, when several pools share one store. */
   readonly journalPrefix?: Bytes
   /** Make journal appends durable (fsync) before `submit` answers (default true). */
@@ -195,6 +205,11 @@ export interface TxPool {
   rememberRecovered(stx: SignedTransaction): void
   /** Signer recoveries admissions skipped because `recovered` knew the transaction. */
   readonly recoveriesSkipped: number
+  /**
+   * Forwarded copies (`submitManyHashed`) refused as `ALREADY_IN_CHAIN` by the remembered hashes
+   * of recent blocks (`committedHashesMax`), without decoding them or reading the block store.
+   */
+  readonly committedCopiesRefused: number
   /** True when a pooled transaction uses this nonce. */
   hasNonce(nonce: bigint): boolean
   /** Pooled transactions of `sender`. */
@@ -312,6 +327,11 @@ function resolveInit(init: TxPoolInit) {
     expirationMs: intOption(init.expirationMs, EXPIRATION_MS_DEFAULT, 'expirationMs', 1, EXPIRATION_MS_MAX),
     outcomesMax: intOption(init.outcomesMax, OUTCOMES_MAX_DEFAULT, 'outcomesMax'),
     recoveredTxsMax: intOption(init.recoveredTxsMax, RECOVERED_TXS_MAX_DEFAULT, 'recoveredTxsMax'),
+    committedHashesMax: intOption(
+      init.committedHashesMax,
+      COMMITTED_HASHES_MAX_DEFAULT,
+      'committedHashesMax',
+    ),
   }
 }
 
@@ -406,6 +426,9 @@ export async function createTxPool(init: TxPoolInit, components: TxPoolComponent
   /** The same transactions by `printOf(raw)` (a later one with the same print replaces one). */
   const recoveredPrints = new Map<string, SignedTransaction>()
   let recoveriesSkipped = 0
+  /** Hash hex of the transactions of recently committed blocks (insertion order, oldest forgotten first). */
+  const committedHashes = new Set<string>()
+  let committedSkips = 0
   const listeners = new Set<TxPoolListener>()
   let bytesHeld = 0
   let nextSeq = 0
@@ -564,6 +587,21 @@ export async function createTxPool(init: TxPoolInit, components: TxPoolComponent
         continue
       }
       c.raw = raw
+      const given = hashes?.[c.index]
+      if (given !== undefined) {
+        // A forwarded copy of a transaction a recent block committed: what chainStep would say,
+        // without decoding it or reading the block store. Those bytes decoded when their block
+        // was checked, so no MALFORMED is skipped; a copy already in this batch stays ALREADY_KNOWN.
+        const hashHex = hexOf(given)
+        if (committedHashes.has(hashHex) && !entries.has(hashHex) && !batchHashes.has(hashHex)) {
+          c.hash = given
+          c.hashHex = hashHex
+          batchHashes.add(hashHex)
+          committedSkips++
+          reject(c, 'ALREADY_IN_CHAIN', 'transaction already on chain')
+          continue
+        }
+      }
       const recovered = (input as Partial<RecoveredEthTxInput>).ethRecovered
       try {
         if (recovered !== undefined) {
@@ -733,7 +771,7 @@ export async function createTxPool(init: TxPoolInit, components: TxPoolComponent
       if (reuseRecovered(c)) continue
       try {
         const payload = signingPayloadFromRaw(c.raw!, c.tx!.format === 'rc2' ? 10 : 7)
-        jobs.push({ c, hash: suite.hash(payload), signature: txSignatureToBytes(sig) })
+        jobs.push({ c, hash: suite.hash(payload), signature: txSignatureBytesFromRaw(c.raw!, c.tx!) })
       } catch (err) {
         reject(c, 'BAD_SIGNATURE', `invalid signature: ${err instanceof Error ? err.message : String(err)}`)
       }
@@ -964,6 +1002,9 @@ export async function createTxPool(init: TxPoolInit, components: TxPoolComponent
     get recoveriesSkipped() {
       return recoveriesSkipped
     },
+    get committedCopiesRefused() {
+      return committedSkips
+    },
     hasNonce(nonce) {
       return nonces.has(nonce)
     },
@@ -1050,6 +1091,10 @@ export async function createTxPool(init: TxPoolInit, components: TxPoolComponent
       block.transactions.forEach((_, index) => {
         const hex = hexes[index]!
         forgetRecovered(hex)
+        committedHashes.delete(hex)
+        committedHashes.add(hex)
+        if (committedHashes.size > cfg.committedHashesMax)
+          committedHashes.delete(committedHashes.values().next().value as string)
         const entry = entries.get(hex)
         if (entry === undefined) return
         seqs.push(unlink(entry))
