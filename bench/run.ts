@@ -6,7 +6,7 @@
  *   node --conditions=source --import tsx bench/run.ts full|quick [--workers N] [--duration S]
  *        [--loads 100,200,...] [--only components|e2e] [--profiles pbft-4-sm-leveldb,...]
  *        [--workloads dag,parallelok,erc20,table] [--transports rpc,channel]
- *        [--refine STEPS] [--search-budget S] [--cpu-prof] [--out DIR]
+ *        [--refine STEPS] [--search-budget S] [--cpu-prof] [--cpu-prof-all] [--out DIR]
  *
  * Exits 1 when a component bench fails or crashes, a chain fails, or a chain commits no
  * transaction; it never fails on figures (no timing assertions).
@@ -51,6 +51,7 @@ const { values, positionals } = parseArgs({
     transports: { type: 'string' },
     'search-budget': { type: 'string' },
     'cpu-prof': { type: 'boolean', default: false },
+    'cpu-prof-all': { type: 'boolean', default: false },
     out: { type: 'string', default: join(REPO_ROOT, 'bench', 'results') },
   },
 })
@@ -100,7 +101,10 @@ const workloadsFlag = listOf('workloads', values.workloads, isWorkloadName)
 const transportsFlag = listOf('transports', values.transports, (x): x is SubmitTransport =>
   ['rpc', 'channel'].includes(x),
 )
-const cpuProf = values['cpu-prof'] === true
+// --cpu-prof-all: every node of a chain runs under --cpu-prof (the report still summarises node 0;
+// bench/scripts/node-profile.ts reads them all, level by level).
+const cpuProfAll = values['cpu-prof-all'] === true
+const cpuProf = values['cpu-prof'] === true || cpuProfAll
 if (values.only !== undefined && values.only !== 'components' && values.only !== 'e2e')
   throw new Error(`--only: expected components or e2e, got ${values.only}`)
 const runComponents = values.only !== 'e2e'
@@ -223,7 +227,12 @@ for (const [r, run] of profiles.entries()) {
   try {
     const chain = await startChain(profile, {
       ...(mysqlUrl !== undefined ? { mysqlUrl } : {}),
-      ...(cpuProfDir !== undefined ? { cpuProfDir, profileNodes: [0] } : {}),
+      ...(cpuProfDir !== undefined
+        ? {
+            cpuProfDir,
+            profileNodes: cpuProfAll ? Array.from({ length: profile.nodes }, (_, i) => i) : [0],
+          }
+        : {}),
       onNote: (t) => bar.note(`${name}: ${t}`),
     })
     bar.tick(`${name}: started`)

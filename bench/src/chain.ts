@@ -185,6 +185,9 @@ export async function startChain(
   if (profiled.size > 0 && options.cpuProfDir === undefined)
     throw new Error('startChain: profileNodes needs cpuProfDir')
   const cpuProfDir = profiled.size > 0 ? options.cpuProfDir : undefined
+  // Diagnostics: BENCH_NODE_FLAGS (space-separated, e.g. "--single-threaded-gc") goes on every
+  // node's command line, for experiments with V8 and Node settings.
+  const nodeFlags = (process.env['BENCH_NODE_FLAGS'] ?? '').split(' ').filter((f) => f !== '')
   const nodes: RunningNode[] = []
   for (let i = 0; i < profile.nodes; i++) {
     const dir = join(out, '127.0.0.1', `node${i}`)
@@ -192,7 +195,7 @@ export async function startChain(
       cpuProfDir !== undefined && profiled.has(i)
         ? ['--cpu-prof', `--cpu-prof-dir=${cpuProfDir}`, `--cpu-prof-name=node${i}.cpuprofile`]
         : []
-    const proc = spawn(process.execPath, [...prof, ...TS_NODE_ARGS, CLI_PATH, 'start', dir], {
+    const proc = spawn(process.execPath, [...prof, ...nodeFlags, ...TS_NODE_ARGS, CLI_PATH, 'start', dir], {
       stdio: ['ignore', 'ignore', 'pipe'],
     })
     let tail = ''

@@ -169,8 +169,10 @@ export function componentSpecs(mode: 'full' | 'quick'): ComponentSpec[] {
       script: 'bench/parallel.ts',
       // Its options today: [txsPerBlock] [reps] --workers=… --conflicts=… --warmup=…; --json once it has one.
       args: [
-        // Workers are V8 isolates of their own that warm up over several blocks.
-        ...(quick ? ['1000', '2', '--workers=1,2', '--conflicts=0,50', '--warmup=3'] : ['--warmup=3']),
+        // Workers are V8 isolates of their own that warm up over several blocks. `--workers`
+        // counts lanes, the main thread included: 2 is one worker thread beside the main thread,
+        // 3 is two (one more busy thread than this 2-core CI machine has cores).
+        ...(quick ? ['1000', '2', '--workers=1,2,3', '--conflicts=0,50', '--warmup=3'] : ['--warmup=3']),
         ...(source.includes("'--json'") ? ['--json'] : []),
       ],
       timeoutMs,

@@ -97,6 +97,12 @@ export interface LevelResult {
    * machine the nodes run on.
    */
   readonly generatorCpuMsPerTx?: number
+  /**
+   * The level's span on the machine's monotonic clock, in µs (`process.hrtime`: the clock V8
+   * CPU profiles of the node processes are stamped with), from the start of sending to the
+   * end of the drain: the window `--cpu-prof` summaries cut a node's profile to.
+   */
+  readonly monotonicUs?: readonly [number, number]
 }
 
 /** A block as the follower saw it. */
@@ -435,6 +441,7 @@ export async function runE2E(chain: RunningChain, options: E2EOptions): Promise<
       const cpu0 = chain.cpuSeconds()
       const generatorCpu0 = process.cpuUsage()
       const t0 = Date.now()
+      const mono0Us = Number(process.hrtime.bigint() / 1000n)
       const { reports, signMs } = await load.run(calls, offered, workers, nonce)
       nonce += 1_000_000_000n
       const hashes = reports.flatMap((r) => r.hashes)
@@ -442,6 +449,7 @@ export async function runE2E(chain: RunningChain, options: E2EOptions): Promise<
       options.onNote?.(`${name}: ${offered} tx/s offered, waiting for commits`)
       await drain(chain, follower, hashes, options.drainTimeoutMs)
       const cpu1 = chain.cpuSeconds()
+      const mono1Us = Number(process.hrtime.bigint() / 1000n)
       const generatorCpu = process.cpuUsage(generatorCpu0)
       const wallS = (Date.now() - t0) / 1000
       const latencies: number[] = []
@@ -504,6 +512,7 @@ export async function runE2E(chain: RunningChain, options: E2EOptions): Promise<
         receiptsFailed: receipts.failed,
         signMs,
         generatorCpuMsPerTx: (generatorCpu.user + generatorCpu.system) / 1000 / Math.max(1, sent),
+        monotonicUs: [mono0Us, mono1Us],
       }
       results.push(level)
       options.onLevel?.(level)

@@ -1,5 +1,12 @@
 import { describe, expect, it } from 'vitest'
-import { areaOf, type CpuProfile, PROFILE_ROWS_MAX, summarizeProfile } from '../src/profile.js'
+import {
+  areaOf,
+  type CpuProfile,
+  PROFILE_ROWS_MAX,
+  subsystemOf,
+  subsystemTable,
+  summarizeProfile,
+} from '../src/profile.js'
 
 const root = 'file:///work/main'
 
@@ -102,5 +109,50 @@ describe('summarizeProfile', () => {
 
   it('rejects what is not a profile', () => {
     expect(() => summarizeProfile({} as CpuProfile)).toThrow(/V8 CPU profile/)
+  })
+})
+
+describe('subsystemOf', () => {
+  const frame = (functionName: string, path: string) => ({
+    functionName,
+    url: path.startsWith('node:') || path === '' ? path : `${root}/${path}`,
+  })
+  it('names GC and idle by the leaf, otherwise the innermost frame a rule matches', () => {
+    expect(subsystemOf([frame('(garbage collector)', '')])).toBe('GC')
+    expect(subsystemOf([frame('(idle)', '')])).toBe('idle')
+    // Hashing inside the pool's admission is admission; recovery is recovery whoever calls it.
+    const keccak = frame('keccak256', 'packages/crypto/src/keccak.ts')
+    const admit = frame('admit', 'packages/group-ledger/src/txpool/pool.ts')
+    const txSync = frame('', 'packages/group-ledger/src/sync/tx-sync.ts')
+    expect(subsystemOf([keccak, admit, txSync])).toMatch(/^admission/)
+    expect(subsystemOf([frame('ecdsaRecover', 'node_modules/secp256k1/lib/index.js'), admit, txSync])).toBe(
+      'sender recovery (native secp256k1)',
+    )
+    // The driver's proposal check is verification, the rest of the driver is the driver.
+    const driver = frame('', 'packages/group-ledger/src/ledger/driver.ts')
+    const create = frame('createBlockTransaction', 'packages/protocol/src/eth-transaction.ts')
+    expect(subsystemOf([keccak, create, driver])).toBe('proposal decode/verify')
+    expect(subsystemOf([keccak, driver])).toMatch(/^consensus driver/)
+    // LevelDB's binding wins over its caller; Node's HTTP only when no workspace frame matched.
+    const put = frame('_put', 'node_modules/classic-level/chained-batch.js')
+    expect(subsystemOf([put, frame('', 'packages/amdb/src/kv-driver.ts')])).toBe('LevelDB (JS side)')
+    expect(subsystemOf([frame('parse', ''), frame('onParse', 'node:_http_server')])).toBe('RPC/HTTP + JSON')
+    expect(subsystemOf([frame('x', 'somewhere/else.js')])).toBe('other (other)')
+  })
+})
+
+describe('subsystemTable', () => {
+  it('adds only the samples inside the window, idle left out, over several profiles', () => {
+    // Samples at t = 0..10 ms; the window [2.5 ms, 7.5 ms] holds the samples at 3..7 ms.
+    const table = subsystemTable([profile, profile], [2500, 7500])
+    const ms = Object.fromEntries(table.subsystems.map((r) => [r.name, r.selfMs]))
+    // t=3: recover (noble, under no rule: other), t=4,5: pool.ts, t=6,7: idle (left out).
+    expect(ms).toEqual({
+      'other (@noble/curves)': 2,
+      'admission + pool (checks, decode, hash, recover, seal, commit)': 4,
+    })
+    expect(table.busyMs).toBe(6)
+    expect(table.topFunctions[0]).toMatchObject({ name: expect.stringMatching(/^add /), selfMs: 4 })
+    expect(subsystemTable([profile], [20_000, 30_000]).busyMs).toBe(0)
   })
 })
