@@ -5,7 +5,8 @@
  * criticalSize 2), at conflict rates 0%, 10% and 50% (that share of the transactions moves
  * between the same two users; the rest use users no other transaction of the block uses),
  * executed serially (`createSerialExecutor`) and by `createParallelExecutor` in dag mode with
- * 1, 2, 4, 8 and 16 workers (1 is the serial path).
+ * 1, 2, 4, 8 and 16 lanes (`workers`: the main thread plus `workers - 1` worker threads; 1 is
+ * the serial path). It prints the share of transactions the main lane executed itself.
  * Besides wall-clock ratios it prints CPU µs per transaction of the main thread, of the
  * worker threads (the busiest threads besides the main one, from /proc/self/task/<tid>/stat)
  * and of the process's other threads (V8's platform pool: concurrent and parallel garbage
@@ -23,7 +24,8 @@
  *
  *   node --conditions=source --import tsx bench/parallel.ts [txsPerBlock=10000] [reps=2]
  *     [--workload=DagTransfer|ParallelOk] [--workers=1,2,4,8,16] [--conflicts=0,10,50]
- *     [--warmup=1] [--profile=FILE]   (CPU profile of the main thread in the measured parallel blocks)
+ *     [--warmup=1] [--main-lane=auto,always,never]
+ *     [--profile=FILE]   (CPU profile of the main thread in the measured parallel blocks)
  */
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { Session } from 'node:inspector/promises'
@@ -32,7 +34,12 @@ import { createAMDB, createMemoryDriver, createStorageState, type TableFactory }
 import type { Executor, SignedTransaction } from '@consortia/interface'
 import { encodeDeployData, encodeFunctionData, parseAbi } from 'viem'
 import { numberToAddress } from '../src/bytes.js'
-import { createParallelExecutor, createSerialExecutor, type ParallelExecutor } from '../src/index.js'
+import {
+  createParallelExecutor,
+  createSerialExecutor,
+  type MainLane,
+  type ParallelExecutor,
+} from '../src/index.js'
 import { PARALLEL_SOL } from '../test/helpers/contracts.js'
 import { compile } from '../test/helpers/solc.js'
 import { benchSuite, median } from './workload.js'
@@ -44,6 +51,12 @@ const reps = Number(positional[1] ?? 2)
 const workerCounts = (flag('workers') ?? '1,2,4,8,16').split(',').map(Number)
 const conflicts = (flag('conflicts') ?? '0,10,50').split(',').map(Number)
 const warmup = Number(flag('warmup') ?? 1)
+/**
+ * `--main-lane=auto,never`: one parallel executor per lane count and main-lane setting (default
+ * `auto`); `never` with `--workers=3` is the previous release's 2 worker threads, the main thread
+ * only merging: an A/B in one process.
+ */
+const mainLanes = (flag('main-lane') ?? 'auto').split(',') as MainLane[]
 /** `--profile=FILE`: a V8 CPU profile of the main thread during the measured parallel blocks. */
 const profileOut = flag('profile')
 const profiler = profileOut === undefined ? undefined : new Session()
@@ -233,12 +246,15 @@ function summary(
 }
 
 const serial = createSerialExecutor({}, { crypto: benchSuite, tables: () => block })
-const parallel = new Map<number, ParallelExecutor>()
+const parallel: { w: number; lane: MainLane; executor: ParallelExecutor }[] = []
 for (const w of workerCounts) {
-  parallel.set(
-    w,
-    createParallelExecutor({ workers: w, mode: 'dag' }, { crypto: benchSuite, tables: () => block }),
-  )
+  for (const lane of w === 1 ? (['auto'] as const) : mainLanes) {
+    const executor = createParallelExecutor(
+      { workers: w, mode: 'dag', mainLane: lane },
+      { crypto: benchSuite, tables: () => block },
+    )
+    parallel.push({ w, lane, executor })
+  }
 }
 
 console.log(
@@ -246,9 +262,9 @@ console.log(
     `Node ${process.version}, ${availableParallelism()} CPUs, load average ${loadText()}\n`,
 )
 console.log(
-  '| workload | conflict | executor | tx/s | vs serial | main-thread CPU µs/tx | worker threads CPU µs/tx | other threads CPU µs/tx | CPU µs/tx, all threads | merged | conflicts | run on main | fetched |',
+  '| workload | conflict | executor | tx/s | vs serial | main-thread CPU µs/tx | worker threads CPU µs/tx | other threads CPU µs/tx | CPU µs/tx, all threads | merged | conflicts | main lane | run on main | fetched |',
 )
-console.log('|---|---|---|---|---|---|---|---|---|---|---|---|---|')
+console.log('|---|---|---|---|---|---|---|---|---|---|---|---|---|---|')
 for (const workload of workloads) {
   for (const c of conflicts) {
     const txs = blockOf(workload, c)
@@ -257,28 +273,31 @@ for (const workload of workloads) {
     const serialMs = base.ms
     const rate = (ms: number) => Math.round((txsPerBlock / ms) * 1000).toLocaleString('en-US')
     console.log(
-      `| ${workload} | ${c}% | serial | ${rate(serialMs)} | 1.00× | ${base.mainUs} | | ${base.othersUs} | ${base.cpuUs} | | | | |`,
+      `| ${workload} | ${c}% | serial | ${rate(serialMs)} | 1.00× | ${base.mainUs} | | ${base.othersUs} | ${base.cpuUs} | | | | | |`,
     )
-    for (const [w, executor] of parallel) {
+    for (const { w, lane: mainLane, executor } of parallel) {
       for (let k = 0; k < warmup; k++) await timeBlock(executor, txs)
       await profiler?.post('Profiler.start')
-      const t = summary(await repeat(() => timeBlock(executor, txs)), w > 1 ? w : 0)
+      const t = summary(await repeat(() => timeBlock(executor, txs)), w - 1)
       const ms = t.ms
       if (profiler !== undefined) {
         const { profile } = await profiler.post('Profiler.stop')
-        writeFileSync(`${profileOut}.${workload}-${c}-${w}.cpuprofile`, JSON.stringify(profile))
+        writeFileSync(`${profileOut}.${workload}-${c}-${w}-${mainLane}.cpuprofile`, JSON.stringify(profile))
       }
       const s = executor.lastBlock
-      const mainThread =
-        s === undefined || s.workers === 0 ? 'all' : String(s.conflicts + s.fallbacks + s.barriers)
+      const serialPath = s === undefined || s.workers === 0
+      // The main lane's share: what it executed by choice; "run on main" adds barriers,
+      // conflicts and fallbacks (all of them on the serial path).
+      const lane = serialPath ? '100%' : `${((100 * s.onMain) / s.transactions).toFixed(0)}%`
+      const mainThread = serialPath ? 'all' : String(s.onMain + s.conflicts + s.fallbacks + s.barriers)
       console.log(
-        `| ${workload} | ${c}% | ${w} worker${w === 1 ? ' (serial path)' : 's'} | ${rate(ms)} | ${(serialMs / ms).toFixed(2)}× | ${t.mainUs} | ${t.workersUs} | ${t.othersUs} | ${t.cpuUs} | ${s?.merged ?? ''} | ${s?.conflicts ?? ''} | ${mainThread} | ${s?.fetched ?? ''} |`,
+        `| ${workload} | ${c}% | ${w} lane${w === 1 ? ' (serial path)' : `s (${w - 1} thread${w === 2 ? '' : 's'}${mainLane === 'auto' ? '' : `, main lane ${mainLane}`})`} | ${rate(ms)} | ${(serialMs / ms).toFixed(2)}× | ${t.mainUs} | ${t.workersUs} | ${t.othersUs} | ${t.cpuUs} | ${s?.merged ?? ''} | ${s?.conflicts ?? ''} | ${lane} | ${mainThread} | ${s?.fetched ?? ''} |`,
       )
     }
   }
 }
 console.log(`\nload average at the end: ${loadText()}`)
-for (const executor of parallel.values()) await executor.close()
+for (const { executor } of parallel) await executor.close()
 await amdb.close()
 
 function loadText(): string {

@@ -149,6 +149,11 @@ export interface BlockSession {
   record(receipt: Receipt): Promise<Receipt>
   /** Forgets cached accounts, code, storage, rows and schemas (the state changed beneath the session). */
   dropCaches(): void
+  /**
+   * Parallel-executor hook: forgets only what the session cached of one value that changed
+   * beneath it (`dropCaches` for a single account, code, storage slot, table or row list).
+   */
+  forget(value: CachedValue): void
   /** Transient Table/Entry/Condition objects registered so far in this block. */
   readonly transientObjects: number
   /** Gas used by the block's receipts so far. */
@@ -156,6 +161,16 @@ export interface BlockSession {
   /** The block's receipts, gas used and state root. */
   finish(): Promise<ExecutionResult>
 }
+
+/**
+ * One value a `BlockSession` may cache (`forget`): an account, its code, one storage slot (hex
+ * key), everything of an address, a table (schema and rows) or the rows of one key.
+ */
+export type CachedValue =
+  | { readonly kind: 'account' | 'code' | 'address'; readonly address: string }
+  | { readonly kind: 'storage'; readonly address: string; readonly slot: string }
+  | { readonly kind: 'table'; readonly table: string }
+  | { readonly kind: 'rows'; readonly table: string; readonly key: string }
 
 /** A serial FISCO executor; `criticalKeys` gives the mutex keys a DAG scheduler needs. */
 export interface SerialExecutor extends Executor {
@@ -486,6 +501,26 @@ export function createSerialExecutor(
       dropCaches() {
         tables.dropCache()
         adapter.clearCaches()
+      },
+      forget(value: CachedValue) {
+        switch (value.kind) {
+          case 'account':
+          case 'code':
+            adapter.forgetCached(value.address, value.kind)
+            return
+          case 'storage':
+            adapter.forgetCached(value.address, { slot: value.slot })
+            return
+          case 'address':
+            adapter.forgetCached(value.address, 'all')
+            return
+          case 'table':
+            tables.forgetCached(value.table)
+            return
+          case 'rows':
+            tables.forgetCached(value.table, value.key)
+            return
+        }
       },
       async finish() {
         return { receipts, gasUsed, stateRoot: await state.stateRoot() }

@@ -314,6 +314,29 @@ export class StateViewAdapter implements StateManagerInterface {
     this.dropCache()
   }
 
+  /**
+   * Parallel-executor hook: forgets the cached account, code, one storage slot (hex key as
+   * `bytesToHex` writes it) or everything (`all`) of one address (hex), changed beneath the
+   * adapter by writes it did not make.
+   */
+  forgetCached(addressHex: string, part: 'account' | 'code' | 'all' | { readonly slot: string }): void {
+    const entry = this.cache.get(addressHex)
+    if (part === 'all') {
+      this.forget(addressHex)
+      for (const id of this.original.keys()) if (id.startsWith(addressHex)) this.original.delete(id)
+      return
+    }
+    if (typeof part === 'object') this.original.delete(`${addressHex}${part.slot}`)
+    if (entry === undefined) return
+    if (part === 'account') {
+      if (entry.account !== undefined) this.cacheEntries--
+      entry.account = undefined
+    } else if (part === 'code') {
+      if (entry.code !== undefined) this.cacheEntries--
+      entry.code = undefined
+    } else if (entry.slots.delete(part.slot)) this.cacheEntries--
+  }
+
   shallowCopy(): StateManagerInterface {
     throw executorError('UNSUPPORTED_STATE_OPERATION', 'shallowCopy: a StateView cannot be copied')
   }

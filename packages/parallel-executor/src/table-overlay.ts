@@ -170,6 +170,25 @@ export class TableOverlay implements PrecompiledTables {
   }
 
   /**
+   * Parallel-executor hook: forgets the cached rows of one key, or (no key) the schema, handle
+   * and every cached row of a table, changed beneath the overlay. Same conditions as `dropCache`.
+   */
+  forgetCached(table: string, key?: string): void {
+    if (this.marks !== 0 || this.ops.length !== 0)
+      throw executorError(
+        'INVARIANT_VIOLATED',
+        'table overlay forgetCached with open savepoints or pending writes',
+      )
+    if (key !== undefined) {
+      this.rows.delete(table, key)
+      return
+    }
+    this.rows.deleteTable(table)
+    this.infos.delete(table)
+    this.baseTables.delete(table)
+  }
+
+  /**
    * The schema of `name` if the overlay already knows it without a store read: the schema,
    * `null` when the table is known not to exist, `undefined` when it has not been looked up.
    */
@@ -532,6 +551,13 @@ class RowCache {
 
   delete(table: string, key: string): void {
     if (this.byTable.get(table)?.delete(key) === true) this.size--
+  }
+
+  deleteTable(table: string): void {
+    const keys = this.byTable.get(table)
+    if (keys === undefined) return
+    this.size -= keys.size
+    this.byTable.delete(table)
   }
 
   clear(): void {

@@ -59,12 +59,15 @@ describe('parallel executor behaviour', () => {
   let dag: ParallelExecutor
   let optimistic: ParallelExecutor
   beforeAll(() => {
+    // `always`: every block in parallel, the main thread one of the 2 lanes. `never`: the
+    // worker threads run every speculative transaction, so the optimistic conflicts below
+    // cannot be taken by the main lane first.
     dag = createParallelExecutor(
-      { workers: 2, mode: 'dag', minTransactions: 1 },
+      { workers: 2, mode: 'dag', mainLane: 'always', minTransactions: 1 },
       { crypto: ecdsa, sm, tables },
     )
     optimistic = createParallelExecutor(
-      { workers: 2, mode: 'optimistic', minTransactions: 1 },
+      { workers: 3, mode: 'optimistic', mainLane: 'never', minTransactions: 1 },
       { crypto: ecdsa, sm, tables },
     )
   })
@@ -153,7 +156,9 @@ describe('parallel executor behaviour', () => {
     const [a, b] = await pair(dag)
     const tight = createParallelExecutor(
       {
-        workers: 2,
+        // Two worker threads that run every transaction (the main lane would take some).
+        workers: 3,
+        mainLane: 'never',
         minTransactions: 1,
         workerQueueMax: 1,
         batchMax: 1,
@@ -179,7 +184,9 @@ describe('parallel executor behaviour', () => {
     const executor = createParallelExecutor(
       {
         ...init,
-        workers: 2,
+        // Two worker threads that run every transaction, so one of them meets the crash.
+        workers: 3,
+        mainLane: 'never',
         minTransactions: 1,
         precompilesModule: new URL('./helpers/crash-precompile.ts', import.meta.url),
       },
@@ -226,7 +233,9 @@ describe('parallel executor behaviour', () => {
     const executor = createParallelExecutor(
       {
         ...init,
-        workers: 2,
+        // Two worker threads that run every transaction, so one of them meets the hang.
+        workers: 3,
+        mainLane: 'never',
         minTransactions: 1,
         workerTimeoutMs: timeoutMs,
         precompilesModule: new URL('./helpers/crash-precompile.ts', import.meta.url),
@@ -298,6 +307,9 @@ describe('parallel executor behaviour', () => {
     expect(() => createParallelExecutor({ workers: 2, workerTimeoutMs: 0 }, { crypto: ecdsa })).toThrow(
       /workerTimeoutMs/,
     )
+    expect(() =>
+      createParallelExecutor({ workers: 2, mainLane: 'sometimes' as 'auto' }, { crypto: ecdsa }),
+    ).toThrow(/mainLane/)
     let missing: unknown
     try {
       createParallelExecutor({ workers: 2, precompiles: crashPrecompiles() }, { crypto: ecdsa })

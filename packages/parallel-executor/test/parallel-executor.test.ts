@@ -53,18 +53,27 @@ interface Lane {
 
 /**
  * Random blocks, one per property run, executed by the serial executor on a reference world and
- * by parallel executors (1, 2 and 4 workers) on their own worlds; after each block the receipts,
- * gas, state root (the block's dbHash) and every committed row must be the same.
+ * by parallel executors on their own worlds: 1 lane (the serial path), 2 and 4 lanes with the
+ * main thread as one of them (`always`: every block in parallel, so the main lane takes what
+ * no worker thread has started), and 2 lanes with `mainLane: 'never'` (the worker thread runs
+ * every keyed transaction). After each block the receipts, gas, state root (the block's dbHash)
+ * and every committed row must be the same.
  */
 async function compareOnRandomBlocks(mode: ParallelMode, seed: number, numRuns: number) {
   const reference = await dumpWorld()
   const serial = createSerialExecutor({}, { crypto: ecdsa, tables: () => reference.tables })
   const fixture: Fixture = await setupWorld(reference, serial)
   const lanes: Lane[] = []
-  for (const workers of [1, 2, 4]) {
+  const configs = [
+    { workers: 1 },
+    { workers: 2, mainLane: 'always' },
+    { workers: 4, mainLane: 'always' },
+    { workers: 2, mainLane: 'never' },
+  ] as const
+  for (const config of configs) {
     const world = await dumpWorld()
     const executor = createParallelExecutor(
-      { workers, mode, minTransactions: 1 },
+      { ...config, mode, minTransactions: 1 },
       { crypto: ecdsa, tables: () => world.tables },
     )
     await setupWorld(world, executor)
@@ -72,7 +81,7 @@ async function compareOnRandomBlocks(mode: ParallelMode, seed: number, numRuns: 
     lanes.push({ world, executor })
   }
   let number = 3
-  const stats = { merged: 0, conflicts: 0, fallbacks: 0 }
+  const stats = { merged: 0, conflicts: 0, fallbacks: 0, onMain: 0 }
   try {
     await fc.assert(
       fc.asyncProperty(blockArb, async ({ conflictPercent, ops, gasLimit }) => {
@@ -93,6 +102,7 @@ async function compareOnRandomBlocks(mode: ParallelMode, seed: number, numRuns: 
             stats.merged += s.merged
             stats.conflicts += s.conflicts
             stats.fallbacks += s.fallbacks
+            stats.onMain += s.onMain
           }
         }
       }),
@@ -105,15 +115,17 @@ async function compareOnRandomBlocks(mode: ParallelMode, seed: number, numRuns: 
 }
 
 describe('parallel executor: identical to serial on random blocks', () => {
-  it('dag mode with 1, 2 and 4 workers', async () => {
+  it('dag mode with 1, 2 and 4 lanes', async () => {
     const stats = await compareOnRandomBlocks('dag', 0x5eed, 6)
-    // The workers did the bulk of the work: most results were merged as they came.
+    // The worker threads did the bulk of their part: most results were merged as they came.
     expect(stats.merged).toBeGreaterThan(stats.conflicts + stats.fallbacks)
+    expect(stats.onMain).toBeGreaterThan(0)
   }, 240_000)
 
-  it('optimistic mode with 1, 2 and 4 workers', async () => {
+  it('optimistic mode with 1, 2 and 4 lanes', async () => {
     const stats = await compareOnRandomBlocks('optimistic', 0x0b57, 6)
     expect(stats.merged).toBeGreaterThan(0)
+    expect(stats.onMain).toBeGreaterThan(0)
     // Speculation on hot users fails validation and re-executes those transactions.
     expect(stats.conflicts).toBeGreaterThan(0)
   }, 240_000)

@@ -1,11 +1,17 @@
-/** The parallel executor: DAG and optimistic scheduling on worker threads, merged in block order. */
+/**
+ * The parallel executor: DAG and optimistic scheduling on the main thread and worker threads,
+ * merged in block order.
+ */
 export type { BlockSession } from '../executor.js'
 export { buildDAG, NodeKind, type ParallelMode, type TransactionDAG } from './dag.js'
 export {
   createParallelExecutor,
+  type MainLane,
   PARALLEL_BATCH_MAX,
   PARALLEL_ITEM_VERSIONS_MAX,
+  PARALLEL_MERGE_SHARE_MAX,
   PARALLEL_MIN_TRANSACTIONS,
+  PARALLEL_PROBE_INTERVAL_BLOCKS,
   PARALLEL_WINDOW_MAX,
   PARALLEL_WORKER_QUEUE_MAX,
   PARALLEL_WORKER_TIMEOUT_MS,

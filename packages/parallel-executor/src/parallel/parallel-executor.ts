@@ -1,9 +1,11 @@
 /**
- * The parallel executor: a block's transactions run on worker threads, scheduled by the DAG of
- * their mutex keys (FISCO's parallel transaction framework) or speculatively (optimistic
- * mode), and are merged on the main thread in block order. Every worker result is validated
- * before it is merged: the values the transaction read must equal the values the block had
- * when its turn came. A result that fails, a barrier, a transaction a worker cannot reproduce
+ * The parallel executor: a block's transactions run on worker threads and on the main thread
+ * (one of the lanes), scheduled by the DAG of their mutex keys (FISCO's parallel transaction
+ * framework) or speculatively (optimistic mode), and are merged on the main thread in block
+ * order. The main thread executes, through the serial executor's session, every transaction no
+ * worker has started when the merge point reaches it (shared claim flags). Every worker result
+ * is validated before it is merged: the values the transaction read must equal the values the
+ * block had when its turn came. A result that fails, a barrier, a transaction a worker cannot reproduce
  * and anything a dead worker held run on the main thread through the serial executor's own
  * session, so receipts, state root and every table row are those of serial execution.
  */
@@ -35,16 +37,27 @@ import {
   codeItem,
   type ItemValue,
   itemAddress,
+  parseItem,
   rowsItem,
   storageItem,
   tableInfoItem,
 } from './items.js'
+import { createLaneCosts, noteParallelBlock, noteSerialBlock, workersPay } from './lanes.js'
 import { RecordingWorld, readItem, replayStateOps, replayTableOps } from './main-view.js'
 import { WorkerPool, type WorkerSlot } from './pool.js'
-import type { FromWorker, ItemUpdates, ItemVersion, ReadValue, TaskResult, WorkerData } from './protocol.js'
+import {
+  CLAIMED_BY_MAIN,
+  type FromWorker,
+  type ItemUpdates,
+  type ItemVersion,
+  type ReadValue,
+  type TaskResult,
+  UNCLAIMED,
+  type WorkerData,
+} from './protocol.js'
 import { WORKER_CACHE_ENTRIES_MAX } from './worker-view.js'
 
-/** Most worker threads one executor may start. */
+/** Most execution lanes (the main thread and worker threads) one executor may use. */
 export const PARALLEL_WORKERS_MAX = 64
 /** Default bound on transactions in flight per worker (sent and not yet answered). */
 export const PARALLEL_WORKER_QUEUE_MAX = 64
@@ -66,14 +79,40 @@ export const PARALLEL_MIN_TRANSACTIONS = 32
  * thread, and it is replaced at the next block.
  */
 export const PARALLEL_WORKER_TIMEOUT_MS = 60_000
+/**
+ * With `mainLane: 'auto'`, blocks run in parallel only while merging a worker's result costs the
+ * main thread less than this share of executing a transaction on the serial path (running
+ * averages over recent blocks of each kind); otherwise they take the serial path.
+ */
+export const PARALLEL_MERGE_SHARE_MAX = 0.8
+/**
+ * With `mainLane: 'auto'`, one block in this many takes the path not chosen, to measure it again
+ * (and two serial-path blocks in a row whose cost per transaction moved by more than 3× start a
+ * parallel one at once: another workload).
+ */
+export const PARALLEL_PROBE_INTERVAL_BLOCKS = 16
+
+/** The main thread's part in a parallel block (`ParallelExecutorInit.mainLane`). */
+export type MainLane = 'auto' | 'always' | 'never'
 
 /** Options of `createParallelExecutor`: the serial executor's, plus the parallel ones. */
 export interface ParallelExecutorInit extends SerialExecutorInit {
   /**
-   * Worker threads (default `min(availableParallelism(), 4)`, at most `PARALLEL_WORKERS_MAX`).
-   * 1 means the serial path: no thread is started.
+   * Execution lanes: the main thread and `workers - 1` worker threads (default
+   * `min(availableParallelism(), 4)`, at most `PARALLEL_WORKERS_MAX`). 1 means the serial path:
+   * no thread is started.
    */
   readonly workers?: number
+  /**
+   * The main thread's part. `auto` (default) and `always`: it is one of the lanes; it executes,
+   * in block order, every transaction no worker has started when the merge point reaches it (no
+   * validation needed: it sees exactly serial state). `auto` also takes the serial path while
+   * merging a worker's result costs the main thread about as much as executing the transaction
+   * (`PARALLEL_MERGE_SHARE_MAX`, measured over recent blocks). `never`: the main thread only
+   * dispatches, validates and merges, and executes only barriers, conflicts and fallbacks, so
+   * the worker threads run every other transaction (predictable: for tests and measurements).
+   */
+  readonly mainLane?: MainLane
   /**
    * `dag` (default): FISCO's scheduling; a transaction that declares no mutex keys (a contract
    * creation, an unregistered function) is a barrier. `optimistic`: such transactions run
@@ -108,7 +147,10 @@ export interface ParallelExecutorInit extends SerialExecutorInit {
 export interface ParallelBlockStats {
   /** Transactions in the block. */
   readonly transactions: number
-  /** Workers that took part (0: the block ran on the serial path). */
+  /**
+   * Lanes that took part: the worker threads, plus the main thread unless `mainLane` is
+   * `never` (0: the block ran on the serial path).
+   */
   readonly workers: number
   readonly mode: ParallelMode
   /** DAG edges. */
@@ -121,6 +163,11 @@ export interface ParallelBlockStats {
   readonly conflicts: number
   /** Transactions a worker could not reproduce, or that a dead or failed worker held. */
   readonly fallbacks: number
+  /**
+   * Transactions the main lane executed because it reached them before any worker started them
+   * (besides barriers, conflicts and fallbacks).
+   */
+  readonly onMain: number
   /** Item values the workers fetched from the main thread. */
   readonly fetched: number
   /** Workers given up on during the block because they did not answer within `workerTimeoutMs`. */
@@ -129,7 +176,7 @@ export interface ParallelBlockStats {
 
 /** A parallel FISCO executor. Call `close` to stop its workers. */
 export interface ParallelExecutor extends SerialExecutor {
-  /** Worker threads this executor uses (1: serial). */
+  /** Execution lanes this executor uses: the main thread and `workers - 1` worker threads (1: serial). */
   readonly workers: number
   readonly mode: ParallelMode
   /** Statistics of the last block executed. */
@@ -156,6 +203,7 @@ function isTableStore(value: unknown): value is TableStore {
  *
  * @example
  * ```ts
+ * // 4 lanes: the main thread and 3 worker threads.
  * const executor = createParallelExecutor({ workers: 4, mode: 'dag' }, { crypto: suite })
  * const { receipts, stateRoot } = await executor.execute(context, transactions, state)
  * await executor.close()
@@ -187,6 +235,12 @@ export function createParallelExecutor(
   )
   const timeoutMs = positiveInt(init.workerTimeoutMs, PARALLEL_WORKER_TIMEOUT_MS, 'workerTimeoutMs')
   const versionsMax = positiveInt(init.itemVersionsMax, PARALLEL_ITEM_VERSIONS_MAX, 'itemVersionsMax')
+  const mainLane: MainLane = init.mainLane ?? 'auto'
+  if (mainLane !== 'auto' && mainLane !== 'always' && mainLane !== 'never')
+    throw executorError(
+      'INVALID_ARGUMENT',
+      `expected mainLane 'auto', 'always' or 'never', got ${String(mainLane)}`,
+    )
   const suiteName = components.crypto.name
   if (workers > 1 && suiteName !== 'ecdsa' && suiteName !== 'sm')
     throw executorError(
@@ -244,6 +298,8 @@ export function createParallelExecutor(
     return entry
   }
 
+  /** Main-thread costs measured in parallel blocks, deciding whether worker threads pay. */
+  const costs = createLaneCosts()
   let world: RecordingWorld | undefined
   const main = createSerialExecutor(init, {
     ...components,
@@ -277,16 +333,25 @@ export function createParallelExecutor(
         `expected at most ${BLOCK_TRANSACTIONS_MAX} transactions, got ${transactions.length}`,
       )
     }
-    if (workers === 1 || transactions.length < minTransactions) {
+    const small = workers === 1 || transactions.length < minTransactions
+    // `auto`: the serial path when a merge costs about what serial execution does (`lanes.ts`).
+    const notWorthIt =
+      !small &&
+      mainLane === 'auto' &&
+      !workersPay(costs, PARALLEL_MERGE_SHARE_MAX, PARALLEL_PROBE_INTERVAL_BLOCKS)
+    if (small || notWorthIt) {
       // The workers' caches miss whatever this block changes.
       for (const slot of pool?.slots ?? []) slot.stale = true
       lastExecuted = undefined
       lastBlock = serialStats(transactions.length)
-      return serial.execute(context, transactions, state)
+      const t0 = performance.now()
+      const result = await serial.execute(context, transactions, state)
+      if (notWorthIt) noteSerialBlock(costs, performance.now() - t0, transactions.length)
+      return result
     }
     running = true
     try {
-      pool ??= new WorkerPool(workers, workerData, log)
+      pool ??= new WorkerPool(workers - 1, workerData, log)
       return await runBlock(context, transactions, state, pool)
     } finally {
       running = false
@@ -304,6 +369,7 @@ export function createParallelExecutor(
       merged: 0,
       conflicts: 0,
       fallbacks: 0,
+      onMain: 0,
       fetched: 0,
       hung: 0,
     }
@@ -420,7 +486,13 @@ export function createParallelExecutor(
     let merged = 0
     let conflicts = 0
     let fallbacks = 0
+    let onMain = 0
     let hung = 0
+    /** Main-thread milliseconds and count of decoding, validating and merging results. */
+    let mergeMs = 0
+    let merges = 0
+    /** Claim flags shared with the workers (`begin`), when the main thread is a lane. */
+    const claims = mainLane !== 'never' ? new Uint8Array(new SharedArrayBuffer(n)) : undefined
     let failure: unknown
     let wake: () => void = () => {}
     /**
@@ -517,6 +589,7 @@ export function createParallelExecutor(
               txs: packed,
               updates: { set: beginUpdates, versions: beginVersions, evict: [] },
               reset: slot.stale,
+              ...(claims !== undefined ? { claims } : {}),
             })
             slot.stale = false
           }),
@@ -601,6 +674,7 @@ export function createParallelExecutor(
         case 'results': {
           if (msg.block !== context.number) return
           let list: TaskResult[]
+          const t0 = performance.now()
           try {
             list = decodeResults(msg.data)
           } catch (err) {
@@ -608,6 +682,7 @@ export function createParallelExecutor(
             wake()
             return
           }
+          mergeMs += performance.now() - t0
           const set = inflight.get(slot)
           for (const r of list) {
             set?.delete(r.index)
@@ -656,6 +731,9 @@ export function createParallelExecutor(
             tasks.push(index)
           }
           if (tasks.length === 0) break
+          // With the main lane a worker runs each batch from its end: the main thread takes the
+          // batch's first transactions meanwhile (claims), and the two meet in the middle.
+          if (claims !== undefined) tasks.reverse()
           post(slot, { type: 'run', block: context.number, updates: updatesFor(slot), tasks })
         }
       }
@@ -668,10 +746,34 @@ export function createParallelExecutor(
       }
     }
 
-    let dirty = false
+    /**
+     * Makes the main session forget what it cached of an item a merged result wrote, and of the
+     * item's StorageState counterparts (account `A` lives in table `c_A` too).
+     */
+    const forgetOnMain = (item: string) => {
+      const p = parseItem(item)
+      switch (p.kind) {
+        case 'account':
+        case 'code':
+          session.forget(p)
+          session.forget({ kind: 'table', table: `c_${p.address}` })
+          return
+        case 'storage':
+          session.forget(p)
+          session.forget({ kind: 'rows', table: `c_${p.address}`, key: p.slot })
+          return
+        case 'info':
+        case 'rows': {
+          session.forget(p.kind === 'info' ? { kind: 'table', table: p.table } : p)
+          const address = itemAddress(item)
+          if (address !== undefined) session.forget({ kind: 'address', address })
+          return
+        }
+        default:
+          return
+      }
+    }
     const runOnMain = async (i: number) => {
-      if (dirty) session.dropCaches()
-      dirty = false
       recording.take()
       await session.executeTransaction(txs[i] as SignedTransaction)
       const written = recording.take()
@@ -739,12 +841,12 @@ export function createParallelExecutor(
     const merge = async (r: TaskResult) => {
       await replayStateOps(state, r.stateOps ?? [])
       await replayTableOps(tables, handles, r.tableOps ?? [])
-      dirty = true
       await session.record(r.receipt as Receipt)
       const writes = r.writes ?? []
       const refresh = new Set<string>()
       for (let k = 0; k < writes.length; k += 2) {
         const item = writes[k] as string
+        forgetOnMain(item)
         changed(item)
         logSet(item, note(item, writes[k + 1] as ItemValue))
         aliases(item, refresh)
@@ -793,15 +895,28 @@ export function createParallelExecutor(
         while (next < n) {
           const i = next
           const r = results[i]
-          const onMain =
+          const t0 = performance.now()
+          const mustRunOnMain =
             dag.kinds[i] === NodeKind.Barrier ||
             lost[i] === 1 ||
             (r === undefined && dispatched[i] === 0 && usable.size === 0)
-          if (onMain) {
+          if (mustRunOnMain) {
             if (dag.kinds[i] !== NodeKind.Barrier) fallbacks++
             await runOnMain(i)
           } else if (r === undefined) {
-            break
+            // The main lane takes what no worker has started: never handed out, or claimed
+            // first. Otherwise a worker is on it: wait for its result.
+            if (claims === undefined) break
+            if (dispatched[i] === 1) {
+              if (Atomics.compareExchange(claims, i, UNCLAIMED, CLAIMED_BY_MAIN) !== UNCLAIMED) break
+              for (const queue of inflight.values()) queue.delete(i)
+            } else {
+              Atomics.store(claims, i, CLAIMED_BY_MAIN)
+              // A dispatch while it runs must not hand it out.
+              dispatched[i] = 1
+            }
+            onMain++
+            await runOnMain(i)
           } else if (r.unsafe !== undefined) {
             fallbacks++
             await runOnMain(i)
@@ -811,6 +926,10 @@ export function createParallelExecutor(
           } else {
             merged++
             await merge(r)
+          }
+          if (r !== undefined) {
+            mergeMs += performance.now() - t0
+            merges++
           }
           results[i] = undefined
           sessionOf[i] = undefined
@@ -858,16 +977,18 @@ export function createParallelExecutor(
     lastExecuted = context.number
     lastBlock = {
       transactions: n,
-      workers: usable.size,
+      workers: usable.size + (claims !== undefined ? 1 : 0),
       mode,
       edges: dag.edges,
       barriers,
       merged,
       conflicts,
       fallbacks,
+      onMain,
       fetched,
       hung,
     }
+    if (claims !== undefined) noteParallelBlock(costs, mergeMs, merges)
     return session.finish()
   }
 

@@ -67,6 +67,13 @@ export interface ItemUpdates {
   readonly evict: readonly string[]
 }
 
+/** Claim flag of a transaction nobody has started (see `begin`'s `claims`). */
+export const UNCLAIMED = 0
+/** Claim flag of a transaction a worker executes. */
+export const CLAIMED_BY_WORKER = 1
+/** Claim flag of a transaction the main thread executes. */
+export const CLAIMED_BY_MAIN = 2
+
 /** Main → worker. */
 export type ToWorker =
   | {
@@ -78,6 +85,12 @@ export type ToWorker =
       readonly updates: ItemUpdates
       /** Drop the whole cache first (the previous block did not end normally). */
       readonly reset: boolean
+      /**
+       * One claim flag per transaction, on a `SharedArrayBuffer` shared by every worker and the
+       * main thread: a transaction is executed by whoever changes its flag from `UNCLAIMED` first
+       * (`Atomics.compareExchange`). Absent: every transaction sent to a worker is its own.
+       */
+      readonly claims?: Uint8Array
     }
   | {
       readonly type: 'run'

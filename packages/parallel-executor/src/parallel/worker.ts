@@ -12,7 +12,14 @@ import { TRANSIENT_OBJECTS_MAX } from '../precompiled.js'
 import type { PrecompiledRegistration } from '../registry.js'
 import { encodeResults, TransactionReader } from './codec.js'
 import { blockHashItem } from './items.js'
-import type { FromWorker, TaskResult, ToWorker, WorkerData } from './protocol.js'
+import {
+  CLAIMED_BY_WORKER,
+  type FromWorker,
+  type TaskResult,
+  type ToWorker,
+  UNCLAIMED,
+  type WorkerData,
+} from './protocol.js'
 import { type FetchedValues, WorkerView } from './worker-view.js'
 
 const data = workerData as WorkerData
@@ -70,6 +77,11 @@ let head = 0
 let running = false
 let results: TaskResult[] = []
 let beginning: Promise<void> = Promise.resolve()
+/**
+ * The block's claim flags (`ToWorker` `begin`): a transaction runs here only if this worker
+ * claims it first; the main thread claims the ones it reaches before any worker started them.
+ */
+let claims: Uint8Array | undefined
 
 async function begin(number: number, context: BlockContext): Promise<void> {
   block = number
@@ -142,7 +154,16 @@ async function drain(): Promise<void> {
         continue
       }
       const number = block
-      const result = await runOne(queue[head++] as number)
+      const index = queue[head++] as number
+      if (
+        claims !== undefined &&
+        Atomics.compareExchange(claims, index, UNCLAIMED, CLAIMED_BY_WORKER) !== UNCLAIMED
+      ) {
+        // The main thread reached it first, so it is about to need what is done already.
+        flush(number)
+        continue
+      }
+      const result = await runOne(index)
       // A new block began while this transaction ran: its result belongs to no one.
       if (number !== block) continue
       results.push(result)
@@ -168,6 +189,7 @@ port.on('message', (msg: ToWorker) => {
       queue = []
       head = 0
       results = []
+      claims = msg.claims
       transactions = new TransactionReader(msg.txs)
       beginning = begin(msg.block, msg.context)
       return
@@ -185,6 +207,7 @@ port.on('message', (msg: ToWorker) => {
       view.applyUpdates(msg.updates)
       session = undefined
       transactions = undefined
+      claims = undefined
       queue = []
       head = 0
       return

@@ -1,0 +1,180 @@
+import { BroadcastChannel, threadId } from 'node:worker_threads'
+import { encodeFunctionData } from 'viem'
+import { beforeAll, describe, expect, it } from 'vitest'
+import { createParallelExecutor, createSerialExecutor } from '../src/index.js'
+import {
+  createLaneCosts,
+  LANE_COSTS_SAMPLES_MIN,
+  LANE_COSTS_WEIGHT,
+  LANE_WORKLOAD_CHANGE_BLOCKS,
+  LANE_WORKLOAD_CHANGE_FACTOR,
+  noteParallelBlock,
+  noteSerialBlock,
+  workersPay,
+} from '../src/parallel/lanes.js'
+import { ALICE, ecdsa, transaction } from './helpers/chain.js'
+import { dumpWorld, parallelContracts, sameAsSerial, setupWorld } from './helpers/parallel.js'
+import type { Compiled } from './helpers/solc.js'
+import { THREAD_CENSUS_CHANNEL } from './helpers/thread-census.js'
+
+beforeAll(() => {
+  parallelContracts()
+}, 120_000)
+
+describe('parallel executor: the main thread is one of the lanes', () => {
+  it('splits a block between the main lane and the worker thread, with serial results', async () => {
+    const a = await dumpWorld()
+    const b = await dumpWorld()
+    const executor = createParallelExecutor(
+      { workers: 2, mode: 'dag', mainLane: 'always', minTransactions: 1 },
+      { crypto: ecdsa, tables: () => b.tables },
+    )
+    try {
+      const fixture = await setupWorld(a, createSerialExecutor({}, { crypto: ecdsa, tables: () => a.tables }))
+      await setupWorld(b, executor)
+      const p = parallelContracts().ParallelOk as Compiled
+      // Solidity transfers between users no other transaction of the block touches: both lanes
+      // can take any of them. The main lane starts from the front of each batch, the worker
+      // thread from its end; a block on a warmed-up worker gives both some.
+      const block = (number: number) =>
+        Array.from({ length: 96 }, (_, i) =>
+          transaction({
+            from: ALICE,
+            to: fixture.parallelOk,
+            data: encodeFunctionData({
+              abi: p.abi,
+              functionName: 'transfer',
+              args: [`user${2 + (i % 48)}`, `user${50 + (i % 48)}`, BigInt(1 + ((i + number) % 5))],
+            }),
+          }),
+        )
+      let split = false
+      for (let number = 3; number < 9 && !split; number++) {
+        await sameAsSerial(a, b, executor, number, block(number))
+        const s = executor.lastBlock
+        expect(s?.workers).toBe(2)
+        expect(s?.transactions).toBe(96)
+        // Every transaction is either merged from the worker or executed by the main lane.
+        expect((s?.merged ?? 0) + (s?.onMain ?? 0) + (s?.conflicts ?? 0) + (s?.fallbacks ?? 0)).toBe(96)
+        split = (s?.merged ?? 0) > 0 && (s?.onMain ?? 0) > 0
+      }
+      expect(split).toBe(true)
+    } finally {
+      await executor.close()
+    }
+  }, 240_000)
+
+  it('starts workers − 1 threads: one thread for 2 lanes, two for 3', async () => {
+    const census = new BroadcastChannel(THREAD_CENSUS_CHANNEL)
+    const seen = new Set<number>()
+    census.onmessage = (event) => seen.add((event as { data: number }).data)
+    try {
+      for (const workers of [2, 3]) {
+        seen.clear()
+        const a = await dumpWorld()
+        const b = await dumpWorld()
+        const executor = createParallelExecutor(
+          {
+            workers,
+            mainLane: 'always',
+            minTransactions: 1,
+            precompilesModule: new URL('./helpers/thread-census.ts', import.meta.url),
+          },
+          { crypto: ecdsa, tables: () => b.tables },
+        )
+        try {
+          await setupWorld(a, createSerialExecutor({}, { crypto: ecdsa, tables: () => a.tables }))
+          await setupWorld(b, executor)
+          expect(executor.workers).toBe(workers)
+          expect(executor.lastBlock?.workers).toBe(workers)
+          // Every worker reported before it loaded its executor, so before the block began; give
+          // the channel's messages a few turns of the event loop to arrive.
+          for (let turn = 0; turn < 50 && seen.size < workers; turn++)
+            await new Promise((resolve) => setTimeout(resolve, 20))
+          expect(seen.size).toBe(workers - 1)
+          expect(seen.has(threadId)).toBe(false)
+        } finally {
+          await executor.close()
+        }
+      }
+    } finally {
+      census.close()
+    }
+  }, 240_000)
+})
+
+describe('parallel executor: whether worker threads pay (lane costs)', () => {
+  it('measures merges in a parallel block first, then serial execution in a serial one, then compares', () => {
+    const costs = createLaneCosts()
+    expect(workersPay(costs, 0.8, 16)).toBe(true)
+    // Too few merges to count: still unknown, so parallel again.
+    noteParallelBlock(costs, 70, LANE_COSTS_SAMPLES_MIN - 1)
+    expect(Number.isNaN(costs.mergeMs)).toBe(true)
+    expect(workersPay(costs, 0.8, 16)).toBe(true)
+    noteParallelBlock(costs, 2, 20)
+    expect(costs.mergeMs).toBe(0.1)
+    // The serial cost is unknown: the next block measures it.
+    expect(workersPay(costs, 0.8, 16)).toBe(false)
+    noteSerialBlock(costs, 10, 20)
+    expect(costs.serialMs).toBe(0.5)
+    // 0.1 < 0.8 × 0.5: worker threads pay.
+    expect(workersPay(costs, 0.8, 16)).toBe(true)
+    // Running averages.
+    noteParallelBlock(costs, 6, 20)
+    expect(costs.mergeMs).toBe(0.2)
+    noteSerialBlock(costs, 14, 20)
+    expect(costs.serialMs).toBe(0.6)
+  })
+
+  it('takes the serial path while a merge costs about what serial execution does, taking the other path every interval', () => {
+    for (const [mergeMs, pay] of [
+      [9, false],
+      [1, true],
+    ] as const) {
+      const costs = createLaneCosts()
+      noteParallelBlock(costs, mergeMs, 10)
+      expect(workersPay(costs, 0.8, 4)).toBe(false)
+      noteSerialBlock(costs, 10, 10)
+      const decisions: boolean[] = []
+      for (let block = 0; block < 8; block++) {
+        const parallel = workersPay(costs, 0.8, 4)
+        decisions.push(parallel)
+        if (parallel) noteParallelBlock(costs, mergeMs, 10)
+        else noteSerialBlock(costs, 10, 10)
+      }
+      expect(decisions).toEqual([pay, pay, pay, !pay, pay, pay, pay, !pay])
+    }
+  })
+
+  it('measures merges again at once when serial blocks change cost per transaction by more than the factor, twice in a row', () => {
+    for (const [ms, probe] of [
+      [30 * LANE_WORKLOAD_CHANGE_FACTOR * 1.01, true],
+      [30 / LANE_WORKLOAD_CHANGE_FACTOR / 1.01, true],
+      [30 * LANE_WORKLOAD_CHANGE_FACTOR * 0.99, false],
+    ] as const) {
+      const costs = createLaneCosts()
+      // A merge costs 50 ms, serial execution 3 ms per transaction: the serial path.
+      noteParallelBlock(costs, 500, 10)
+      noteSerialBlock(costs, 30, 10)
+      expect(workersPay(costs, 0.8, 16)).toBe(false)
+      // One far block may be noise: no probe, and the average keeps it out.
+      noteSerialBlock(costs, ms, 10)
+      expect(workersPay(costs, 0.8, 16)).toBe(false)
+      expect(costs.serialMs).toBe(probe ? 3 : 3 + LANE_COSTS_WEIGHT * (ms / 10 - 3))
+      // A normal block in between starts the count again.
+      noteSerialBlock(costs, 30, 10)
+      noteSerialBlock(costs, ms, 10)
+      expect(workersPay(costs, 0.8, 16)).toBe(false)
+      noteSerialBlock(costs, ms, 10)
+      expect(workersPay(costs, 0.8, 16)).toBe(probe)
+      expect(LANE_WORKLOAD_CHANGE_BLOCKS).toBe(2)
+      if (probe) {
+        // Another workload: the old merge cost is forgotten and the serial cost starts over.
+        expect(Number.isNaN(costs.mergeMs)).toBe(true)
+        expect(costs.serialMs).toBe(ms / 10)
+        noteParallelBlock(costs, 1, 10)
+        expect(workersPay(costs, 0.8, 16)).toBe(0.1 < 0.8 * (ms / 10))
+      }
+    }
+  })
+})
