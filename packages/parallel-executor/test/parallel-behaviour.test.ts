@@ -31,6 +31,7 @@ import {
   dumpWorld,
   type Fixture,
   parallelContracts,
+  parallelOkTransfer,
   plain,
   sameAsSerial,
   setupWorld,
@@ -89,21 +90,10 @@ describe('parallel executor behaviour', () => {
   it('completes a block where every transaction conflicts with serial results, in both modes', async () => {
     for (const executor of [dag, optimistic]) {
       const [a, b, fixture] = await pair(executor)
-      const p = parallelContracts().ParallelOk as Compiled
       const hot: SignedTransaction[] = []
       for (let i = 0; i < 30; i++) {
         hot.push(transfer(i % 2 === 0 ? 'hot0' : 'hot1', i % 2 === 0 ? 'hot1' : 'hot0', BigInt(1 + (i % 7))))
-        hot.push(
-          transaction({
-            from: ALICE,
-            to: fixture.parallelOk,
-            data: encodeFunctionData({
-              abi: p.abi,
-              functionName: 'transfer',
-              args: ['hot0', 'hot1', BigInt(i)],
-            }),
-          }),
-        )
+        hot.push(parallelOkTransfer(fixture, 'hot0', 'hot1', BigInt(i)))
       }
       await sameAsSerial(a, b, executor, 3, hot)
       // DAG: one chain per contract, no conflict found at merge time.

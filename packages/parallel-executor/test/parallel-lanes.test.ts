@@ -1,5 +1,4 @@
 import { BroadcastChannel, threadId } from 'node:worker_threads'
-import { encodeFunctionData } from 'viem'
 import { beforeAll, describe, expect, it } from 'vitest'
 import { createParallelExecutor, createSerialExecutor } from '../src/index.js'
 import {
@@ -12,9 +11,14 @@ import {
   noteSerialBlock,
   workersPay,
 } from '../src/parallel/lanes.js'
-import { ALICE, ecdsa, transaction } from './helpers/chain.js'
-import { dumpWorld, parallelContracts, sameAsSerial, setupWorld } from './helpers/parallel.js'
-import type { Compiled } from './helpers/solc.js'
+import { ecdsa } from './helpers/chain.js'
+import {
+  dumpWorld,
+  parallelContracts,
+  parallelOkTransfer,
+  sameAsSerial,
+  setupWorld,
+} from './helpers/parallel.js'
 import { THREAD_CENSUS_CHANNEL } from './helpers/thread-census.js'
 
 beforeAll(() => {
@@ -32,21 +36,17 @@ describe('parallel executor: the main thread is one of the lanes', () => {
     try {
       const fixture = await setupWorld(a, createSerialExecutor({}, { crypto: ecdsa, tables: () => a.tables }))
       await setupWorld(b, executor)
-      const p = parallelContracts().ParallelOk as Compiled
       // Solidity transfers between users no other transaction of the block touches: both lanes
       // can take any of them. The main lane starts from the front of each batch, the worker
       // thread from its end; a block on a warmed-up worker gives both some.
       const block = (number: number) =>
         Array.from({ length: 96 }, (_, i) =>
-          transaction({
-            from: ALICE,
-            to: fixture.parallelOk,
-            data: encodeFunctionData({
-              abi: p.abi,
-              functionName: 'transfer',
-              args: [`user${2 + (i % 48)}`, `user${50 + (i % 48)}`, BigInt(1 + ((i + number) % 5))],
-            }),
-          }),
+          parallelOkTransfer(
+            fixture,
+            `user${2 + (i % 48)}`,
+            `user${50 + (i % 48)}`,
+            BigInt(1 + ((i + number) % 5)),
+          ),
         )
       let split = false
       for (let number = 3; number < 9 && !split; number++) {

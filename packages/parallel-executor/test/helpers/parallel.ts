@@ -88,6 +88,21 @@ export interface Fixture {
   readonly users: readonly string[]
 }
 
+/** A ParallelOk `transfer(from, to, amount)` by ALICE (registered: its mutex keys are `from` and `to`). */
+export function parallelOkTransfer(
+  fixture: Fixture,
+  from: string,
+  to: string,
+  amount: bigint,
+): SignedTransaction {
+  const p = parallelContracts().ParallelOk as Compiled
+  return transaction({
+    from: ALICE,
+    to: fixture.parallelOk,
+    data: encodeFunctionData({ abi: p.abi, functionName: 'transfer', args: [from, to, amount] }),
+  })
+}
+
 /** Users that random blocks pick from; the first two are the "hot" ones conflicting transactions share. */
 export const USERS = Array.from({ length: 100 }, (_, i) => (i < 2 ? `hot${i}` : `user${i}`))
 
@@ -205,11 +220,7 @@ export function buildBlock(
           data: encodeFunctionData({ abi: DAG_ABI, functionName: 'userTransfer', args: [from, to, amount] }),
         })
       case 'sol-transfer':
-        return transaction({
-          from: ALICE,
-          to: fixture.parallelOk,
-          data: encodeFunctionData({ abi: p.abi, functionName: 'transfer', args: [from, to, amount] }),
-        })
+        return parallelOkTransfer(fixture, from, to, amount)
       case 'sol-set':
         return transaction({
           from: ALICE,
