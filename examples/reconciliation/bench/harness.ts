@@ -11,6 +11,7 @@ import type { Address, Executor, Receipt, SignedTransaction } from '@consortia/i
 import {
   createParallelExecutor,
   createSerialExecutor,
+  type MainLane,
   type ParallelExecutor,
 } from '@consortia/parallel-executor'
 import { encodeDeployData, encodeFunctionData } from 'viem'
@@ -79,15 +80,18 @@ export interface ReconWorld {
   close(): Promise<void>
 }
 
-/** Opens a chain run by the serial executor (`workers` 0) or the parallel one with `workers` threads. */
-export async function openReconWorld(workers: number): Promise<ReconWorld> {
+/**
+ * Opens a chain run by the serial executor (`workers` 0) or the parallel one with `workers`
+ * lanes (the main thread and `workers` − 1 worker threads; `mainLane` as the executor takes it).
+ */
+export async function openReconWorld(workers: number, mainLane?: MainLane): Promise<ReconWorld> {
   const amdb = createAMDB({ driver: createMemoryDriver(), hash: suite.hash })
   let block: TableFactory = await amdb.openBlock()
   const parallel: ParallelExecutor | undefined =
     workers === 0
       ? undefined
       : createParallelExecutor(
-          { workers, mode: 'dag', minTransactions: 1 },
+          { workers, mode: 'dag', minTransactions: 1, ...(mainLane === undefined ? {} : { mainLane }) },
           { crypto: suite, tables: () => block },
         )
   const executor: Executor = parallel ?? createSerialExecutor({}, { crypto: suite, tables: () => block })

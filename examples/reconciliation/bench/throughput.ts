@@ -38,7 +38,7 @@ async function measure(workers: number): Promise<{ txPerS: number; merged: strin
       times.push(run.ms)
       const s = world.parallel?.lastBlock
       if (s !== undefined)
-        merged = `${s.merged} merged, ${s.conflicts + s.fallbacks + s.barriers} on main thread`
+        merged = `${s.merged} merged, ${s.onMain} on the main lane, ${s.conflicts + s.fallbacks + s.barriers} re-run on the main thread`
     }
     times.sort((a, b) => a - b)
     return { txPerS: (txsPerBlock / times[Math.floor(times.length / 2)]!) * 1000, merged }

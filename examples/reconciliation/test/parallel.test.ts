@@ -12,7 +12,8 @@ describe('Reconciliation under the parallel executor', () => {
   let parallel: ReconWorld
   beforeAll(async () => {
     serial = await openReconWorld(0)
-    parallel = await openReconWorld(2)
+    // Two worker threads beside a main thread that only merges: every keyed record runs on a worker.
+    parallel = await openReconWorld(3, 'never')
   }, 120_000)
   afterAll(async () => {
     await serial?.close()
