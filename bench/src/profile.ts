@@ -66,15 +66,28 @@ export function areaOf(url: string, functionName: string): string {
   return 'other'
 }
 
+/** Milliseconds sample `i` stands for: `timeDeltas[i]` is the time before it, so it runs until sample `i + 1`. */
+function sampleMs(timeDeltas: readonly number[], i: number): number {
+  const dt = i + 1 < timeDeltas.length ? (timeDeltas[i + 1] as number) : 0
+  return Math.max(0, dt) / 1000
+}
+
+/** A function's row name in the tables: its name and where it is (`packages/…:line`). */
+function functionKey(f: CpuProfile['nodes'][number]['callFrame']): string {
+  const file =
+    f.url === ''
+      ? ''
+      : ` ${f.url.replace(/^.*\/(packages|examples|node_modules)\//, '$1/')}:${f.lineNumber + 1}`
+  return `${f.functionName || '(anonymous)'}${file}`
+}
+
 /** Self time per profile node id, in ms (from samples and timeDeltas; hitCount × mean interval otherwise). */
 function selfTimes(p: CpuProfile): Map<number, number> {
   const out = new Map<number, number>()
   if (p.samples !== undefined && p.timeDeltas !== undefined && p.samples.length === p.timeDeltas.length) {
-    // timeDeltas[i] is the time before sample i; sample i's time runs until sample i+1.
     for (let i = 0; i < p.samples.length; i++) {
       const id = p.samples[i] as number
-      const dt = i + 1 < p.timeDeltas.length ? (p.timeDeltas[i + 1] as number) : 0
-      out.set(id, (out.get(id) ?? 0) + Math.max(0, dt) / 1000)
+      out.set(id, (out.get(id) ?? 0) + sampleMs(p.timeDeltas, i))
     }
     return out
   }
@@ -96,12 +109,9 @@ export function summarizeProfile(profile: CpuProfile, rows = 15): ProfileSummary
   for (const n of profile.nodes) {
     const ms = self.get(n.id) ?? 0
     if (ms === 0) continue
-    const { functionName, url, lineNumber } = n.callFrame
-    const area = areaOf(url, functionName)
+    const area = areaOf(n.callFrame.url, n.callFrame.functionName)
     if (area === '(idle)') idle += ms
-    const file =
-      url === '' ? '' : ` ${url.replace(/^.*\/(packages|examples|node_modules)\//, '$1/')}:${lineNumber + 1}`
-    const key = `${functionName || '(anonymous)'}${file}`
+    const key = functionKey(n.callFrame)
     byFunction.set(key, (byFunction.get(key) ?? 0) + ms)
     byArea.set(area, (byArea.get(area) ?? 0) + ms)
   }
@@ -260,18 +270,14 @@ export function subsystemTable(
     for (let i = 0; i < p.samples.length; i++) {
       t += p.timeDeltas[i] as number
       if (t < windowUs[0] || t > windowUs[1]) continue
-      const dtUs = i + 1 < p.timeDeltas.length ? (p.timeDeltas[i + 1] as number) : 0
-      const ms = Math.max(0, dtUs) / 1000
+      const ms = sampleMs(p.timeDeltas, i)
       const id = p.samples[i] as number
       const s = nodeSubsystem(id)
       if (s === 'idle') continue
       busyMs += ms
       bySubsystem.set(s, (bySubsystem.get(s) ?? 0) + ms)
       const f = byId.get(id)?.callFrame
-      const key =
-        f === undefined
-          ? '?'
-          : `${f.functionName || '(anonymous)'}${f.url === '' ? '' : ` ${f.url.replace(/^.*\/(packages|examples|node_modules)\//, '$1/')}:${f.lineNumber + 1}`}`
+      const key = f === undefined ? '?' : functionKey(f)
       const row = byFunction.get(key) ?? { ms: 0, subsystems: new Map<string, number>() }
       row.ms += ms
       row.subsystems.set(s, (row.subsystems.get(s) ?? 0) + ms)
