@@ -12,6 +12,13 @@
  * and of the process's other threads (V8's platform pool: concurrent and parallel garbage
  * collection, background compilation).
  *
+ * "CPU ceiling" is the most any executor with that many lanes could reach on this machine
+ * against the serial run: min(lanes, CPUs) × the serial run's wall time ÷ its CPU time over all
+ * threads. Serial execution already keeps more than one core busy (the main thread plus V8's
+ * helper threads), and a parallel run does at least the same work (the same executor code on
+ * each transaction) plus the hand-over to and from its workers, so no schedule beats it: a
+ * speed-up near the ceiling means an overhead near zero.
+ *
  * One chain (AMDB StorageState over the memory driver) holds the users. Each executor runs the
  * block `warmup + reps` times as consecutive, committed blocks of the chain (balances are large
  * enough): the first `warmup` (default 1) are not measured (JIT, worker start, worker caches
@@ -232,12 +239,13 @@ async function timeBlock(executor: Executor, txs: SignedTransaction[]): Promise<
 function summary(
   times: readonly BlockTime[],
   workers = 0,
-): { ms: number; mainUs: string; cpuUs: string; workersUs: string; othersUs: string } {
+): { ms: number; cpuMs: number; mainUs: string; cpuUs: string; workersUs: string; othersUs: string } {
   const us = (v: number) => (Number.isNaN(v) ? 'n/a' : ((v * 1000) / txsPerBlock).toFixed(1))
   const sum = (list: readonly number[]) => list.reduce((a, b) => a + b, 0)
   const workersMs = (t: BlockTime) => sum(t.threadsCpuMs.slice(0, workers))
   return {
     ms: median(times.map((t) => t.ms)),
+    cpuMs: median(times.map((t) => t.cpuMs)),
     mainUs: us(median(times.map((t) => t.mainCpuMs))),
     cpuUs: us(median(times.map((t) => t.cpuMs))),
     workersUs: workers === 0 ? '' : us(median(times.map(workersMs))),
@@ -262,18 +270,21 @@ console.log(
     `Node ${process.version}, ${availableParallelism()} CPUs, load average ${loadText()}\n`,
 )
 console.log(
-  '| workload | conflict | executor | tx/s | vs serial | main-thread CPU µs/tx | worker threads CPU µs/tx | other threads CPU µs/tx | CPU µs/tx, all threads | merged | conflicts | main lane | run on main | fetched |',
+  '| workload | conflict | executor | tx/s | vs serial | main-thread CPU µs/tx | worker threads CPU µs/tx | other threads CPU µs/tx | CPU µs/tx, all threads | merged | conflicts | main lane | run on main | fetched | CPU ceiling |',
 )
-console.log('|---|---|---|---|---|---|---|---|---|---|---|---|---|---|')
+console.log('|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|')
 for (const workload of workloads) {
   for (const c of conflicts) {
     const txs = blockOf(workload, c)
     for (let k = 0; k < warmup; k++) await timeBlock(serial, txs)
     const base = summary(await repeat(() => timeBlock(serial, txs)))
     const serialMs = base.ms
+    /** The most `lanes` lanes can gain on this machine over the serial run (see the header). */
+    const ceiling = (lanes: number) =>
+      `${((Math.min(lanes, availableParallelism()) * serialMs) / base.cpuMs).toFixed(2)}×`
     const rate = (ms: number) => Math.round((txsPerBlock / ms) * 1000).toLocaleString('en-US')
     console.log(
-      `| ${workload} | ${c}% | serial | ${rate(serialMs)} | 1.00× | ${base.mainUs} | | ${base.othersUs} | ${base.cpuUs} | | | | | |`,
+      `| ${workload} | ${c}% | serial | ${rate(serialMs)} | 1.00× | ${base.mainUs} | | ${base.othersUs} | ${base.cpuUs} | | | | | | ${ceiling(1)} |`,
     )
     for (const { w, lane: mainLane, executor } of parallel) {
       for (let k = 0; k < warmup; k++) await timeBlock(executor, txs)
@@ -291,7 +302,7 @@ for (const workload of workloads) {
       const lane = serialPath ? '100%' : `${((100 * s.onMain) / s.transactions).toFixed(0)}%`
       const mainThread = serialPath ? 'all' : String(s.onMain + s.conflicts + s.fallbacks + s.barriers)
       console.log(
-        `| ${workload} | ${c}% | ${w} lane${w === 1 ? ' (serial path)' : `s (${w - 1} thread${w === 2 ? '' : 's'}${mainLane === 'auto' ? '' : `, main lane ${mainLane}`})`} | ${rate(ms)} | ${(serialMs / ms).toFixed(2)}× | ${t.mainUs} | ${t.workersUs} | ${t.othersUs} | ${t.cpuUs} | ${s?.merged ?? ''} | ${s?.conflicts ?? ''} | ${lane} | ${mainThread} | ${s?.fetched ?? ''} |`,
+        `| ${workload} | ${c}% | ${w} lane${w === 1 ? ' (serial path)' : `s (${w - 1} thread${w === 2 ? '' : 's'}${mainLane === 'auto' ? '' : `, main lane ${mainLane}`})`} | ${rate(ms)} | ${(serialMs / ms).toFixed(2)}× | ${t.mainUs} | ${t.workersUs} | ${t.othersUs} | ${t.cpuUs} | ${s?.merged ?? ''} | ${s?.conflicts ?? ''} | ${lane} | ${mainThread} | ${s?.fetched ?? ''} | ${ceiling(w)} |`,
       )
     }
   }

@@ -147,6 +147,11 @@ export interface BlockSession {
    * to the state; with `receiptStateRoot: 'per-transaction'` its `stateRoot` is recomputed here.
    */
   record(receipt: Receipt): Promise<Receipt>
+  /**
+   * `record` without waiting: the recorded receipt, or `undefined` (nothing recorded) when the
+   * receipt needs a per-transaction state root (`receiptStateRoot: 'per-transaction'`).
+   */
+  recordCached(receipt: Receipt): Receipt | undefined
   /** Forgets cached accounts, code, storage, rows and schemas (the state changed beneath the session). */
   dropCaches(): void
   /**
@@ -497,6 +502,12 @@ export function createSerialExecutor(
         gasUsed += receipt.gasUsed
         receipts.push(receipt)
         return receipt
+      },
+      recordCached(external: Receipt) {
+        if (perTxRoot) return undefined
+        gasUsed += external.gasUsed
+        receipts.push(external)
+        return external
       },
       dropCaches() {
         tables.dropCache()

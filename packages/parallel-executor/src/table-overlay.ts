@@ -189,11 +189,31 @@ export class TableOverlay implements PrecompiledTables {
   }
 
   /**
-   * The schema of `name` if the overlay already knows it without a store read: the schema,
-   * `null` when the table is known not to exist, `undefined` when it has not been looked up.
+   * The schema of `name` if the overlay knows it without waiting (already looked up, or the
+   * store answers synchronously through `openTableCached`): the schema, `null` when the table
+   * is known not to exist, `undefined` when only `tableInfo` can tell.
    */
   cachedInfo(name: string): TableInfo | null | undefined {
-    return this.infos.get(name)
+    return this.infoCached(name)
+  }
+
+  /**
+   * The schema of `name` without waiting: known to the overlay, or looked up in the store when
+   * the store can answer synchronously (`openTableCached`), recorded as `tableInfo` records it;
+   * `null` when the table does not exist, `undefined` when only `tableInfo` can tell.
+   */
+  private infoCached(name: string): TableInfo | null | undefined {
+    const known = this.infos.get(name)
+    if (known !== undefined) return known
+    const table = (this.base as CachedTableStore).openTableCached?.(name)
+    if (table === undefined) return undefined
+    if (table === null) {
+      this.infos.set(name, null)
+      return null
+    }
+    this.baseTables.set(name, table)
+    this.infos.set(name, table.info)
+    return table.info
   }
 
   /** The schema of `name`, or undefined when the table does not exist. */
@@ -232,7 +252,7 @@ export class TableOverlay implements PrecompiledTables {
    * can tell (nothing is recorded then).
    */
   recheckTableCached(name: string): TableInfo | null | undefined {
-    const known = this.infos.get(name)
+    const known = this.infoCached(name)
     if (known !== null) return known
     const store = this.base as CachedTableStore
     return store.openTableCached?.(name) === null ? null : undefined
@@ -274,7 +294,7 @@ export class TableOverlay implements PrecompiledTables {
 
   /** `insert` when the schema and the key's rows are in memory, else `undefined` (nothing written). */
   insertCached(table: string, key: string, entry: Entry): number | undefined {
-    const info = this.infos.get(table)
+    const info = this.infoCached(table)
     if (!info) return undefined
     if (!fieldsValid(info, Object.keys(entry))) return PrecompiledCode.TableInvalidField
     const rows = this.rowsCached(table, key)
@@ -302,7 +322,7 @@ export class TableOverlay implements PrecompiledTables {
 
   /** `update` when the schema and the key's rows are in memory, else `undefined` (nothing written). */
   updateCached(table: string, key: string, entryIn: Entry, condition?: Condition): number | undefined {
-    const info = this.infos.get(table)
+    const info = this.infoCached(table)
     if (!info) return undefined
     const entry = updateEntry(info, key, entryIn)
     if (typeof entry === 'number') return entry
@@ -507,7 +527,7 @@ export class TableOverlay implements PrecompiledTables {
   private rowsCached(table: string, key: string): readonly Entry[] | undefined {
     const cached = this.rows.get(table, key)
     if (cached !== undefined) return cached
-    if (!this.infos.get(table)) return undefined
+    if (!this.infoCached(table)) return undefined
     let loaded: readonly Entry[]
     if (this.ops.some((op) => op.kind === 'create' && op.info.name === table)) loaded = []
     else {

@@ -1,7 +1,14 @@
 import type { Receipt, SignedTransaction } from '@consortia/interface'
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
-import { decodeResults, encodeResults, packTransactions, TransactionReader } from '../src/parallel/codec.js'
+import {
+  decodeResults,
+  encodeResults,
+  ItemNames,
+  packTransactions,
+  RESULT_ITEM_NAMES_MAX,
+  TransactionReader,
+} from '../src/parallel/codec.js'
 import type { TaskResult } from '../src/parallel/protocol.js'
 
 const bytes = (...values: number[]) => Uint8Array.from(values)
@@ -246,5 +253,54 @@ describe('parallel codec: result batches in one transferable buffer', () => {
     const misplaced = encodeResults([{ index: 1, reads: ['a:01', 5] }])
     misplaced[8] = 8
     expect(() => decodeResults(misplaced)).toThrow('worker result batch has a version outside a read set')
+  })
+})
+
+describe('parallel codec: item names numbered per worker and block', () => {
+  it('sends each item name once, then by number, across batches, and decodes them in order', () => {
+    const names = new ItemNames()
+    const list: string[] = []
+    const first: TaskResult[] = [
+      { index: 0, reads: ['i:u_t', 3, 'r:u_t\u0000a', 'x'], writes: ['r:u_t\u0000a', 'y'] },
+      { index: 1, reads: ['i:u_t', 3, 'r:u_t\u0000b', null], session: ['i:_sys_config_', 'cfg'] },
+    ]
+    const second: TaskResult[] = [{ index: 2, reads: ['r:u_t\u0000b', 4, 'i:u_t', 3], writes: [] }]
+    const a = encodeResults(first, names)
+    expect(names.size).toBe(4)
+    const b = encodeResults(second, names)
+    expect(decodeResults(a, list)).toEqual(
+      first.map((r) => ({
+        ...r,
+        unsafe: undefined,
+        receipt: undefined,
+        stateOps: undefined,
+        tableOps: undefined,
+      })),
+    )
+    expect(list).toEqual(['i:u_t', 'r:u_t\u0000a', 'r:u_t\u0000b', 'i:_sys_config_'])
+    const back = decodeResults(b, list)
+    expect(back[0]?.reads).toEqual(second[0]?.reads)
+    // Numbered names are the very strings decoded the first time.
+    expect(back[0]?.reads?.[2]).toBe(list[0])
+    // The second batch is smaller: both of its names went by number.
+    const plain = encodeResults(second)
+    expect(b.length).toBeLessThan(plain.length)
+    // Without the block's list (or with a list that lacks the number) it cannot be read.
+    expect(() => decodeResults(b)).toThrow(/no name list given/)
+    expect(() => decodeResults(b, [])).toThrow(/names item \d+, not sent before/)
+  })
+
+  it('numbers at most its bound of names; later new names travel as strings', () => {
+    const names = new ItemNames(2)
+    const list: string[] = []
+    const results: TaskResult[] = [{ index: 0, reads: ['a:01', 1, 'a:02', 2, 'a:03', 3, 'a:01', 4] }]
+    // `a:01` twice in one read set only to exercise a numbered name within the batch.
+    const encoded = encodeResults(results, names)
+    expect(names.size).toBe(2)
+    expect(decodeResults(encoded, list)[0]?.reads).toEqual(results[0]?.reads)
+    expect(list).toEqual(['a:01', 'a:02'])
+    expect(new ItemNames().size).toBe(0)
+    expect(RESULT_ITEM_NAMES_MAX).toBeGreaterThan(0)
+    expect(() => new ItemNames(-1)).toThrow(/expected an item names bound as an integer ≥ 0, got -1/)
   })
 })

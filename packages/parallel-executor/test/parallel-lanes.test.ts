@@ -1,6 +1,7 @@
 import { BroadcastChannel, threadId } from 'node:worker_threads'
+import { encodeFunctionData } from 'viem'
 import { beforeAll, describe, expect, it } from 'vitest'
-import { createParallelExecutor, createSerialExecutor } from '../src/index.js'
+import { createParallelExecutor, createSerialExecutor, PARALLEL_MAIN_LANE_BATCH_MAX } from '../src/index.js'
 import {
   createLaneCosts,
   LANE_COSTS_SAMPLES_MIN,
@@ -11,8 +12,10 @@ import {
   noteSerialBlock,
   workersPay,
 } from '../src/parallel/lanes.js'
-import { ecdsa } from './helpers/chain.js'
+import { ALICE, ecdsa, transaction } from './helpers/chain.js'
 import {
+  DAG_ABI,
+  DAG_ADDRESS,
   dumpWorld,
   parallelContracts,
   parallelOkTransfer,
@@ -59,6 +62,48 @@ describe('parallel executor: the main thread is one of the lanes', () => {
         split = (s?.merged ?? 0) > 0 && (s?.onMain ?? 0) > 0
       }
       expect(split).toBe(true)
+    } finally {
+      await executor.close()
+    }
+  }, 240_000)
+
+  // What the pauses are for (the worker keeps getting work) shows only in the bench: here the
+  // worker is fast enough to take part without them. This checks that a main lane past its bound
+  // pauses (hands out work, answers reads) mid-block and the block still equals serial execution.
+  it('a DagTransfer block split between both lanes, the main lane past PARALLEL_MAIN_LANE_BATCH_MAX, equals serial', async () => {
+    const a = await dumpWorld()
+    const b = await dumpWorld()
+    const executor = createParallelExecutor(
+      { workers: 2, mode: 'dag', mainLane: 'always', minTransactions: 1 },
+      { crypto: ecdsa, tables: () => b.tables },
+    )
+    try {
+      await setupWorld(a, createSerialExecutor({}, { crypto: ecdsa, tables: () => a.tables }))
+      await setupWorld(b, executor)
+      // DagTransfer calls: cheap, so a main lane that never paused would run nearly all of them
+      // before the worker got past its first hand-out.
+      const block = (number: number) =>
+        Array.from({ length: 400 }, (_, i) =>
+          transaction({
+            from: ALICE,
+            to: DAG_ADDRESS,
+            data: encodeFunctionData({
+              abi: DAG_ABI,
+              functionName: 'userTransfer',
+              args: [`user${2 + (i % 49)}`, `user${51 + (i % 49)}`, BigInt(1 + (number % 3))],
+            }),
+          }),
+        )
+      let fed = false
+      for (let number = 3; number < 9 && !fed; number++) {
+        await sameAsSerial(a, b, executor, number, block(number))
+        const s = executor.lastBlock
+        expect(s?.workers).toBe(2)
+        expect((s?.merged ?? 0) + (s?.onMain ?? 0) + (s?.conflicts ?? 0) + (s?.fallbacks ?? 0)).toBe(400)
+        // Both lanes took part, the main lane past its batch bound (so it paused on the way).
+        fed = (s?.onMain ?? 0) > PARALLEL_MAIN_LANE_BATCH_MAX && (s?.merged ?? 0) > 0
+      }
+      expect(fed).toBe(true)
     } finally {
       await executor.close()
     }

@@ -179,3 +179,75 @@ describe('worker view: decoded values reused across transactions', () => {
     }
   })
 })
+
+describe('worker view: tables without waiting', () => {
+  const info = { name: 't_users', keyField: 'name', valueFields: ['balance'] }
+  const values = new Map<string, ItemValue>([
+    [tableInfoItem('t_users'), encodeInfo(info)],
+    [tableInfoItem('t_none'), null],
+    [rowsItem('t_users', 'alice'), encodeRows([{ name: 'alice', balance: '10' }])],
+    [rowsItem('t_users', 'bob'), encodeRows([])],
+  ])
+  const versions = new Map([...values.keys()].map((item, i) => [item, i + 1]))
+
+  /** A view whose cache holds every item of `values` (fetched in one transaction). */
+  async function warmView() {
+    const { view, fetched } = viewOver(values, 100, versions)
+    view.begin()
+    const table = await view.openTable('t_users')
+    await table?.select('alice')
+    await table?.select('bob')
+    expect(await view.openTable('t_none')).toBeUndefined()
+    view.end()
+    return { view, fetched }
+  }
+
+  it('records the same reads, writes and table operations as the asynchronous methods once values are cached', async () => {
+    const slow = await warmView()
+    const fast = await warmView()
+    slow.view.begin()
+    const t1 = await slow.view.openTable('t_users')
+    expect(await t1?.select('alice')).toEqual([{ name: 'alice', balance: '10' }])
+    expect(await t1?.update('alice', { balance: '9' })).toBe(1)
+    expect(await t1?.insert('bob', { balance: '1' })).toBe(1)
+    expect(await t1?.select('bob')).toEqual([{ name: 'bob', balance: '1' }])
+    expect(await slow.view.openTable('t_none')).toBeUndefined()
+    const expected = slow.view.end()
+
+    fast.view.begin()
+    const t2 = fast.view.openTableCached('t_users')
+    expect(t2?.selectCached?.('alice')).toEqual([{ name: 'alice', balance: '10' }])
+    expect(t2?.updateCached?.('alice', { balance: '9' })).toBe(1)
+    expect(t2?.insertCached?.('bob', { balance: '1' })).toBe(1)
+    expect(t2?.selectCached?.('bob')).toEqual([{ name: 'bob', balance: '1' }])
+    expect(fast.view.openTableCached('t_none')).toBeNull()
+    const got = fast.view.end()
+    expect(got.reads).toEqual(expected.reads)
+    // Recorded by version: the values came with one.
+    expect(got.reads.filter((_, i) => i % 2 === 1).every((v) => typeof v === 'number')).toBe(true)
+    expect(got.writes).toEqual(expected.writes)
+    expect(got.tableOps).toEqual(expected.tableOps)
+    expect(fast.fetched()).toBe(slow.fetched())
+  })
+
+  it('answers undefined and records nothing for what it would have to fetch', async () => {
+    const { view, fetched } = viewOver(values, 100, versions)
+    view.begin()
+    expect(view.openTableCached('t_users')).toBeUndefined()
+    expect(view.end().reads).toEqual([])
+    // The schema cached, the rows not: the schema read is recorded, the rows are not read.
+    view.begin()
+    await view.openTable('t_users')
+    view.end()
+    view.begin()
+    const table = view.openTableCached('t_users')
+    expect(table?.selectCached?.('alice')).toBeUndefined()
+    expect(table?.updateCached?.('alice', { balance: '1' })).toBeUndefined()
+    expect(table?.insertCached?.('alice', { balance: '1' })).toBeUndefined()
+    const record = view.end()
+    expect(record.reads).toEqual([tableInfoItem('t_users'), versions.get(tableInfoItem('t_users'))])
+    expect(record.writes).toEqual([])
+    expect(record.tableOps).toEqual([])
+    expect(fetched()).toBe(1)
+  })
+})

@@ -83,4 +83,37 @@ describe('TableOverlay', () => {
     expect(await overlay.insert('u_t', 'a', { nope: 'x' })).toBe(-50008)
     expect(() => overlay.revert()).toThrow(/without checkpoint/)
   })
+
+  it('looks schemas up without waiting when the store can answer synchronously, recording them as tableInfo does', async () => {
+    const world = await storageWorld()
+    const table = await world.tables.openTable('u_none')
+    expect(table).toBeUndefined()
+    expect(await world.tables.createTable({ name: 'u_t', keyField: 'k', valueFields: ['v'] })).toBe(0)
+    await (await world.tables.openTable('u_t'))?.insert('a', { v: '1' })
+    await world.next()
+    // Open and loaded in the store's block: the overlay needs no asynchronous call at all.
+    const store = world.tables
+    await (await store.openTable('u_t'))?.select('a')
+    const overlay = new TableOverlay(store)
+    expect(overlay.cachedInfo('u_t')).toMatchObject({ name: 'u_t', keyField: 'k', valueFields: ['v'] })
+    const fresh = new TableOverlay(store)
+    expect(fresh.selectCached('u_t', 'a')).toEqual([{ k: 'a', v: '1' }])
+    expect(fresh.updateCached('u_t', 'a', { v: '2' })).toBe(1)
+    // b's rows are not in the store's memory: nothing is written until they are.
+    expect(fresh.insertCached('u_t', 'b', { v: '3' })).toBeUndefined()
+    await (await store.openTable('u_t'))?.select('b')
+    expect(fresh.insertCached('u_t', 'b', { v: '3' })).toBe(1)
+    expect(fresh.flushCached()).toBe(true)
+    expect(await (await store.openTable('u_t'))?.select('a')).toEqual([{ k: 'a', v: '2' }])
+    // A store that cannot answer without waiting: the overlay cannot either.
+    const slow = new TableOverlay({
+      openTable: (name) => store.openTable(name),
+      createTable: (info) => store.createTable(info),
+    })
+    expect(slow.cachedInfo('u_t')).toBeUndefined()
+    expect(slow.selectCached('u_t', 'a')).toBeUndefined()
+    expect(await slow.tableInfo('u_t')).toMatchObject({ name: 'u_t', keyField: 'k', valueFields: ['v'] })
+    // Once looked up, the rows come through the store's table and its own fast path.
+    expect(slow.selectCached('u_t', 'a')).toEqual([{ k: 'a', v: '2' }])
+  })
 })

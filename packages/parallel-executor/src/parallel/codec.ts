@@ -272,43 +272,12 @@ const isZero = (b: Uint8Array): boolean => {
   return true
 }
 
-type TableOpJSON =
-  | ['create', TableInfo]
-  | ['insert', string, string, Entry, number]
-  | ['update', string, string, Entry, Condition | null, number]
-  | ['remove', string, string, Condition | null, number]
-
-function tableOpToJSON(op: TableOp): TableOpJSON {
-  switch (op[0]) {
-    case 'create':
-      return op as unknown as TableOpJSON
-    case 'insert':
-      return ['insert', op[1], op[2], op[3], op[4]]
-    case 'update':
-      return ['update', op[1], op[2], op[3], op[4] ?? null, op[5]]
-    case 'remove':
-      return ['remove', op[1], op[2], op[3] ?? null, op[4]]
-  }
-}
-
-function tableOpFromJSON(j: TableOpJSON): TableOp {
-  switch (j[0]) {
-    case 'create':
-      return j
-    case 'insert':
-      return j
-    case 'update':
-      return ['update', j[1], j[2], j[3], j[4] ?? undefined, j[5]]
-    case 'remove':
-      return ['remove', j[1], j[2], j[3] ?? undefined, j[4]]
-  }
-}
-
 // Binary result batches: a u32 count, then per result a u32 index and a flags byte saying
 // which parts follow. Strings are a u32 UTF-8 length (NULL_STRING for `null`) and the bytes;
 // byte arrays a u32 length and the bytes; bigints `Writer.big`. In read sets a value may be a
-// version instead: VERSION_TAG and the version as a float64. Table operations (rare, small)
-// are one JSON string per result.
+// version instead: VERSION_TAG and the version as a float64; an item name may be numbered
+// (NAME_NEW, NAME_REF). Table operations are tagged binary records (a condition, a new
+// table's schema as JSON).
 const HAS_UNSAFE = 1
 const HAS_RECEIPT = 2
 const HAS_READS = 4
@@ -318,6 +287,56 @@ const HAS_STATE_OPS = 32
 const HAS_TABLE_OPS = 64
 const NULL_STRING = 0xffffffff
 const VERSION_TAG = 0xfffffffe
+/** An item name sent before in the block: the tag, then its number in `ItemNames`. */
+const NAME_REF = 0xfffffffd
+/** An item name sent for the first time: the tag, then the string; it gets the next number. */
+const NAME_NEW = 0xfffffffc
+/** Table operations: the tag, then its fields (`create` as one JSON string). */
+const TABLE_CREATE = 0
+const TABLE_INSERT = 1
+const TABLE_UPDATE = 2
+const TABLE_REMOVE = 3
+
+/**
+ * Most item names one worker numbers in one block (`ItemNames`); later new names travel as
+ * plain strings.
+ */
+export const RESULT_ITEM_NAMES_MAX = 1 << 18
+
+/**
+ * A worker's numbering of the item names it sent in the current block: a name (most of a read
+ * set: the same tables, accounts and system rows in every transaction) travels once as a
+ * string, then as its number. The main thread decodes with a list (`decodeResults`) that grows
+ * in the same order; both start empty with each block.
+ */
+export class ItemNames {
+  private readonly numbers = new Map<string, number>()
+  private readonly max: number
+
+  /** `max`: most names numbered (default `RESULT_ITEM_NAMES_MAX`). */
+  constructor(max = RESULT_ITEM_NAMES_MAX) {
+    if (!Number.isInteger(max) || max < 0)
+      throw executorError('INVALID_ARGUMENT', `expected an item names bound as an integer ≥ 0, got ${max}`)
+    this.max = max
+  }
+
+  /** Names numbered so far (at most the bound). */
+  get size(): number {
+    return this.numbers.size
+  }
+
+  /** The name's number, or `undefined` when it has none yet. */
+  numberOf(name: string): number | undefined {
+    return this.numbers.get(name)
+  }
+
+  /** Numbers `name` if there is room; whether it did. */
+  add(name: string): boolean {
+    if (this.numbers.size >= this.max) return false
+    this.numbers.set(name, this.numbers.size)
+    return true
+  }
+}
 const OP_ACCOUNT = 0
 const OP_STORAGE = 1
 const OP_CHECKPOINT = 2
@@ -364,18 +383,39 @@ function writerBuffer(w: Writer): Buffer {
   return bufferOf.buffer
 }
 
-function writePairs(w: Writer, pairs: readonly (string | ItemValue)[]): void {
+/** An item name: by number when `names` has it (or numbers it now), else as a string. */
+function writeName(w: Writer, name: string, names: ItemNames | undefined): void {
+  if (names === undefined) {
+    writeString(w, name)
+    return
+  }
+  const number = names.numberOf(name)
+  if (number !== undefined) {
+    w.u32(NAME_REF)
+    w.u32(number)
+  } else if (names.add(name)) {
+    w.u32(NAME_NEW)
+    writeString(w, name)
+  } else writeString(w, name)
+}
+
+/** Flat pairs of item names and values. */
+function writePairs(w: Writer, pairs: readonly (string | ItemValue)[], names: ItemNames | undefined): void {
   w.u32(pairs.length)
-  for (let k = 0; k < pairs.length; k++) writeString(w, pairs[k] as string | null)
+  for (let k = 0; k < pairs.length; k++) {
+    if (k % 2 === 0) writeName(w, pairs[k] as string, names)
+    else writeString(w, pairs[k] as string | null)
+  }
 }
 
 /** A read set: like `writePairs`, with versions (numbers) in place of some values. */
-function writeReads(w: Writer, pairs: readonly (string | ReadValue)[]): void {
+function writeReads(w: Writer, pairs: readonly (string | ReadValue)[], names: ItemNames | undefined): void {
   w.u32(pairs.length)
   for (let k = 0; k < pairs.length; k++) {
     const v = pairs[k] as string | ReadValue
-    if (typeof v !== 'number') writeString(w, v)
-    else if (k % 2 === 0 || !Number.isSafeInteger(v) || v < 0)
+    if (k % 2 === 0) writeName(w, v as string, names)
+    else if (typeof v !== 'number') writeString(w, v)
+    else if (!Number.isSafeInteger(v) || v < 0)
       throw executorError('INVARIANT_VIOLATED', `expected a read's version as a safe integer, got ${v}`)
     else {
       w.u32(VERSION_TAG)
@@ -446,12 +486,57 @@ function writeStateOp(w: Writer, op: StateOp): void {
   }
 }
 
+function writeEntry(w: Writer, entry: Entry): void {
+  const fields = Object.keys(entry)
+  w.u32(fields.length)
+  for (const field of fields) {
+    writeString(w, field)
+    writeString(w, entry[field] as string)
+  }
+}
+
+function writeCondition(w: Writer, condition: Condition | undefined): void {
+  writeString(w, condition === undefined ? null : JSON.stringify(condition))
+}
+
+function writeTableOp(w: Writer, op: TableOp): void {
+  switch (op[0]) {
+    case 'create':
+      w.u8(TABLE_CREATE)
+      writeString(w, JSON.stringify(op[1]))
+      return
+    case 'insert':
+      w.u8(TABLE_INSERT)
+      writeString(w, op[1])
+      writeString(w, op[2])
+      writeEntry(w, op[3])
+      w.f64(op[4])
+      return
+    case 'update':
+      w.u8(TABLE_UPDATE)
+      writeString(w, op[1])
+      writeString(w, op[2])
+      writeEntry(w, op[3])
+      writeCondition(w, op[4])
+      w.f64(op[5])
+      return
+    case 'remove':
+      w.u8(TABLE_REMOVE)
+      writeString(w, op[1])
+      writeString(w, op[2])
+      writeCondition(w, op[3])
+      w.f64(op[4])
+      return
+  }
+}
+
 /**
  * Encodes a worker's batch of results in one buffer the worker can transfer: a compact binary
  * layout (byte arrays as bytes, not hex; no JSON text to build on the worker or parse on the
- * main thread).
+ * main thread). With `names`, item names travel by number after their first time in the
+ * block (`ItemNames`); the batch must then be decoded with the block's name list.
  */
-export function encodeResults(results: readonly TaskResult[]): Uint8Array {
+export function encodeResults(results: readonly TaskResult[], names?: ItemNames): Uint8Array {
   resultWriter ??= new Writer()
   const w = resultWriter
   w.length = 0
@@ -471,14 +556,17 @@ export function encodeResults(results: readonly TaskResult[]): Uint8Array {
     )
     if (r.unsafe !== undefined) writeString(w, r.unsafe)
     if (r.receipt !== undefined) writeReceipt(w, r.receipt)
-    if (r.reads !== undefined) writeReads(w, r.reads)
-    if (r.writes !== undefined) writePairs(w, r.writes)
-    if (r.session !== undefined) writePairs(w, r.session)
+    if (r.reads !== undefined) writeReads(w, r.reads, names)
+    if (r.writes !== undefined) writePairs(w, r.writes, names)
+    if (r.session !== undefined) writePairs(w, r.session, names)
     if (stateOps !== undefined) {
       w.u32(stateOps.length)
       for (const op of stateOps) writeStateOp(w, op)
     }
-    if (tableOps !== undefined) writeString(w, JSON.stringify(tableOps.map(tableOpToJSON)))
+    if (tableOps !== undefined) {
+      w.u32(tableOps.length)
+      for (const op of tableOps) writeTableOp(w, op)
+    }
   }
   // An exact-size copy: its buffer is transferred, the writer's is kept for the next batch.
   return w.bytes.slice(0, w.length)
@@ -491,7 +579,11 @@ class ResultReader {
   private readonly view: DataView
   private at = 0
 
-  constructor(bytes: Uint8Array) {
+  /** The block's item names so far (`ItemNames`), when the batch may number them. */
+  private readonly names: string[] | undefined
+
+  constructor(bytes: Uint8Array, names?: string[]) {
+    this.names = names
     this.bytes = bytes
     this.buffer = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength)
     this.view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength)
@@ -537,6 +629,39 @@ class ResultReader {
     if (n === NULL_STRING) return null
     if (n === VERSION_TAG)
       throw executorError('INVARIANT_VIOLATED', 'worker result batch has a version outside a read set')
+    if (n >= NAME_NEW)
+      throw executorError(
+        'INVARIANT_VIOLATED',
+        'worker result batch has an item name tag outside an item name',
+      )
+    return this.utf8(n)
+  }
+
+  /** An item name: a string, or numbered (`ItemNames`). */
+  name(): string {
+    const n = this.u32()
+    if (n === NAME_REF || n === NAME_NEW) {
+      const names = this.names
+      if (names === undefined)
+        throw executorError(
+          'INVARIANT_VIOLATED',
+          'worker result batch numbers item names: no name list given',
+        )
+      if (n === NAME_NEW) {
+        const name = this.string()
+        if (name === null)
+          throw executorError('INVARIANT_VIOLATED', 'worker result batch has a null item name')
+        names.push(name)
+        return name
+      }
+      const number = this.u32()
+      const name = names[number]
+      if (name === undefined)
+        throw executorError('INVARIANT_VIOLATED', `worker result batch names item ${number}, not sent before`)
+      return name
+    }
+    if (n >= NAME_NEW || n === NULL_STRING)
+      throw executorError('INVARIANT_VIOLATED', 'worker result batch has a value where an item name belongs')
     return this.utf8(n)
   }
 
@@ -545,6 +670,8 @@ class ResultReader {
     const n = this.u32()
     if (n === NULL_STRING) return null
     if (n === VERSION_TAG) return this.f64()
+    if (n >= NAME_NEW)
+      throw executorError('INVARIANT_VIOLATED', 'worker result batch has an item name tag in a value')
     return this.utf8(n)
   }
 
@@ -569,7 +696,7 @@ class ResultReader {
   pairs(): (string | ItemValue)[] {
     const n = this.u32()
     const out: (string | ItemValue)[] = new Array(n)
-    for (let k = 0; k < n; k++) out[k] = this.string()
+    for (let k = 0; k < n; k++) out[k] = k % 2 === 0 ? this.name() : this.string()
     return out
   }
 
@@ -578,7 +705,7 @@ class ResultReader {
     const n = this.u32()
     const out: (string | ReadValue)[] = new Array(n)
     for (let k = 0; k < n; k += 2) {
-      out[k] = this.string()
+      out[k] = this.name()
       if (k + 1 < n) out[k + 1] = this.readValue()
     }
     return out
@@ -635,9 +762,60 @@ function readStateOp(r: ResultReader): StateOp {
   }
 }
 
-/** Decodes a batch made by `encodeResults` (on the main thread). */
-export function decodeResults(bytes: Uint8Array): TaskResult[] {
-  const r = new ResultReader(bytes)
+function readEntry(r: ResultReader): Entry {
+  const n = r.u32()
+  const entry: Record<string, string> = {}
+  for (let k = 0; k < n; k++) {
+    const field = r.string()
+    const value = r.string()
+    if (field === null || value === null)
+      throw executorError('INVARIANT_VIOLATED', 'worker result batch has a null entry field')
+    entry[field] = value
+  }
+  return entry
+}
+
+function readCondition(r: ResultReader): Condition | undefined {
+  const json = r.string()
+  return json === null ? undefined : (JSON.parse(json) as Condition)
+}
+
+function readTableOp(r: ResultReader): TableOp {
+  const tag = r.u8()
+  switch (tag) {
+    case TABLE_CREATE:
+      return ['create', JSON.parse(r.string() as string) as TableInfo]
+    case TABLE_INSERT: {
+      const table = r.string() as string
+      const key = r.string() as string
+      const entry = readEntry(r)
+      return ['insert', table, key, entry, r.f64()]
+    }
+    case TABLE_UPDATE: {
+      const table = r.string() as string
+      const key = r.string() as string
+      const entry = readEntry(r)
+      const condition = readCondition(r)
+      return ['update', table, key, entry, condition, r.f64()]
+    }
+    case TABLE_REMOVE: {
+      const table = r.string() as string
+      const key = r.string() as string
+      const condition = readCondition(r)
+      return ['remove', table, key, condition, r.f64()]
+    }
+    default:
+      throw executorError('INVARIANT_VIOLATED', `expected a table operation tag 0-3, got ${tag}`)
+  }
+}
+
+/**
+ * Decodes a batch made by `encodeResults` (on the main thread). `names`: the block's item
+ * names so far from the same worker, which decoding extends (required when the worker numbers
+ * names; batches must then be decoded in the order they were encoded).
+ */
+export function decodeResults(bytes: Uint8Array, names?: string[]): TaskResult[] {
+  const r = new ResultReader(bytes, names)
   const count = r.u32()
   const out: TaskResult[] = []
   for (let k = 0; k < count; k++) {
@@ -654,10 +832,12 @@ export function decodeResults(bytes: Uint8Array): TaskResult[] {
       stateOps = []
       for (let o = 0; o < n; o++) stateOps.push(readStateOp(r))
     }
-    const tableOps =
-      (flags & HAS_TABLE_OPS) !== 0
-        ? (JSON.parse(r.string() as string) as TableOpJSON[]).map(tableOpFromJSON)
-        : undefined
+    let tableOps: TableOp[] | undefined
+    if ((flags & HAS_TABLE_OPS) !== 0) {
+      const n = r.u32()
+      tableOps = []
+      for (let o = 0; o < n; o++) tableOps.push(readTableOp(r))
+    }
     out.push({ index, unsafe, receipt, reads, writes, stateOps, tableOps, session })
   }
   if (!r.done) throw executorError('INVARIANT_VIOLATED', 'worker result batch has trailing bytes')

@@ -3,12 +3,14 @@
  * merged in block order.
  */
 export type { BlockSession } from '../executor.js'
+export { RESULT_ITEM_NAMES_MAX } from './codec.js'
 export { buildDAG, NodeKind, type ParallelMode, type TransactionDAG } from './dag.js'
 export {
   createParallelExecutor,
   type MainLane,
   PARALLEL_BATCH_MAX,
   PARALLEL_ITEM_VERSIONS_MAX,
+  PARALLEL_MAIN_LANE_BATCH_MAX,
   PARALLEL_MERGE_SHARE_MAX,
   PARALLEL_MIN_TRANSACTIONS,
   PARALLEL_PROBE_INTERVAL_BLOCKS,

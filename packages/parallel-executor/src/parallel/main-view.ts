@@ -6,6 +6,8 @@
 import type {
   Address,
   Bytes,
+  CachedTable,
+  CachedTableStore,
   Condition,
   Entry,
   StateView,
@@ -71,6 +73,34 @@ export async function readItem(
   }
 }
 
+/**
+ * `readItem` without waiting, for a table item whose table the block has open (`handles`) or
+ * the store knows (`openTableCached`) and whose rows the store holds in memory (`selectCached`):
+ * the same value `readItem` gives, or `undefined` when only `readItem` can tell (world-state
+ * items, rows not loaded, a table the store has to look up).
+ */
+export function readItemCached(
+  item: string,
+  tables: TableStore,
+  handles: Map<string, Table>,
+): ItemValue | undefined {
+  const c = item[0]
+  if (c !== 'r' && c !== 'i') return undefined
+  const cut = c === 'r' ? item.indexOf('\u0000', 2) : item.length
+  const name = item.slice(2, cut)
+  let table = handles.get(name) as CachedTable | undefined
+  if (table === undefined) {
+    const known = (tables as CachedTableStore).openTableCached?.(name)
+    if (known === undefined) return undefined
+    if (known === null) return c === 'r' ? encodeRows([]) : null
+    handles.set(name, known)
+    table = known
+  }
+  if (c === 'i') return encodeInfo(table.info)
+  const rows = table.selectCached?.(item.slice(cut + 1))
+  return rows === undefined ? undefined : encodeRows(rows)
+}
+
 /** Replays a worker's state operations, in order, on the block's state. */
 export async function replayStateOps(state: StateView, ops: readonly StateOp[]): Promise<void> {
   for (const op of ops) {
@@ -102,14 +132,55 @@ function sameSchema(a: TableInfo, b: TableInfo): boolean {
   )
 }
 
+function replayMismatch(op: string, table: string, expected: number, got: number) {
+  return executorError(
+    'TABLE_REPLAY_MISMATCH',
+    `table ${op} on ${table} affected ${got} rows on the main thread, the worker computed ${expected}`,
+    { table, op, expected, got },
+  )
+}
+
 /**
- * Replays a worker's table writes, in order, on the block's tables and checks that every write
- * affected the rows the worker's view computed (`TABLE_REPLAY_MISMATCH` otherwise).
+ * `replayTableOps` without waiting, as far as it goes: replays inserts and updates, in order,
+ * while the store takes them synchronously (a table already open or known to the store,
+ * `insertCached`/`updateCached`). Returns how many operations it replayed; `replayTableOps`
+ * replays the rest (`from` that count). Checks row counts as `replayTableOps` does.
+ */
+export function replayTableOpsCached(
+  tables: TableStore,
+  handles: Map<string, Table>,
+  ops: readonly TableOp[],
+): number {
+  let done = 0
+  for (; done < ops.length; done++) {
+    const op = ops[done] as TableOp
+    if (op[0] !== 'insert' && op[0] !== 'update') break
+    let table = handles.get(op[1]) as CachedTable | undefined
+    if (table === undefined) {
+      const known = (tables as CachedTableStore).openTableCached?.(op[1])
+      if (known === undefined || known === null) break
+      handles.set(op[1], known)
+      table = known
+    }
+    const rc =
+      op[0] === 'insert' ? table.insertCached?.(op[2], op[3]) : table.updateCached?.(op[2], op[3], op[4])
+    if (rc === undefined) break
+    const expected = op[0] === 'insert' ? op[4] : op[5]
+    if (rc !== expected) throw replayMismatch(op[0], op[1], expected, rc)
+  }
+  return done
+}
+
+/**
+ * Replays a worker's table writes, in order (from operation `from`), on the block's tables and
+ * checks that every write affected the rows the worker's view computed
+ * (`TABLE_REPLAY_MISMATCH` otherwise).
  */
 export async function replayTableOps(
   tables: TableStore,
   handles: Map<string, Table>,
   ops: readonly TableOp[],
+  from = 0,
 ): Promise<void> {
   const open = async (name: string): Promise<Table> => {
     let table = handles.get(name)
@@ -121,7 +192,8 @@ export async function replayTableOps(
     }
     return table
   }
-  for (const op of ops) {
+  for (let k = from; k < ops.length; k++) {
+    const op = ops[k] as TableOp
     if (op[0] === 'create') {
       const rc = await tables.createTable(op[1])
       if (rc === 0) continue
@@ -146,13 +218,7 @@ export async function replayTableOps(
       rc = await table.remove(op[2], op[3])
       expected = op[4]
     }
-    if (rc !== expected) {
-      throw executorError(
-        'TABLE_REPLAY_MISMATCH',
-        `table ${op[0]} on ${op[1]} affected ${rc} rows on the main thread, the worker computed ${expected}`,
-        { table: op[1], op: op[0], expected, got: rc },
-      )
-    }
+    if (rc !== expected) throw replayMismatch(op[0], op[1], expected, rc)
   }
 }
 
@@ -199,9 +265,14 @@ export class RecordingWorld {
       revert: () => state.revert(),
       stateRoot: () => state.stateRoot(),
     }
-    const wrapTable = (table: Table): Table => {
+    // One wrapper per table of the block, with the store's synchronous fast paths (the main
+    // session's precompile calls run without waiting when their rows are in memory).
+    const wrapped = new WeakMap<Table, CachedTable>()
+    const wrapTable = (table: CachedTable): CachedTable => {
+      const known = wrapped.get(table)
+      if (known !== undefined) return known
       const name = table.info.name
-      return {
+      const wrapper: CachedTable = {
         info: table.info,
         select: (key: string, condition?: Condition) => table.select(key, condition),
         insert(key: string, entry: Entry) {
@@ -216,9 +287,33 @@ export class RecordingWorld {
           mark(rowsItem(name, key))
           return table.remove(key, condition)
         },
+        ...(table.selectCached === undefined
+          ? {}
+          : { selectCached: (key: string, condition?: Condition) => table.selectCached?.(key, condition) }),
+        ...(table.insertCached === undefined
+          ? {}
+          : {
+              insertCached(key: string, entry: Entry) {
+                const rc = table.insertCached?.(key, entry)
+                if (rc !== undefined) mark(rowsItem(name, key))
+                return rc
+              },
+            }),
+        ...(table.updateCached === undefined
+          ? {}
+          : {
+              updateCached(key: string, entry: Entry, condition?: Condition) {
+                const rc = table.updateCached?.(key, entry, condition)
+                if (rc !== undefined) mark(rowsItem(name, key))
+                return rc
+              },
+            }),
       }
+      wrapped.set(table, wrapper)
+      return wrapper
     }
-    this.tables = {
+    const store = tables as CachedTableStore
+    const cachedStore: CachedTableStore = {
       async createTable(info) {
         mark(tableInfoItem(info.name))
         return tables.createTable(info)
@@ -228,6 +323,13 @@ export class RecordingWorld {
         return table === undefined ? undefined : wrapTable(table)
       },
     }
+    if (store.openTableCached !== undefined) {
+      cachedStore.openTableCached = (name: string) => {
+        const table = store.openTableCached?.(name)
+        return table === undefined || table === null ? table : wrapTable(table)
+      }
+    }
+    this.tables = cachedStore
   }
 
   /** The items written since the last call. */

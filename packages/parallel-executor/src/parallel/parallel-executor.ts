@@ -43,7 +43,14 @@ import {
   tableInfoItem,
 } from './items.js'
 import { createLaneCosts, noteParallelBlock, noteSerialBlock, workersPay } from './lanes.js'
-import { RecordingWorld, readItem, replayStateOps, replayTableOps } from './main-view.js'
+import {
+  RecordingWorld,
+  readItem,
+  readItemCached,
+  replayStateOps,
+  replayTableOps,
+  replayTableOpsCached,
+} from './main-view.js'
 import { WorkerPool, type WorkerSlot } from './pool.js'
 import {
   CLAIMED_BY_MAIN,
@@ -71,6 +78,12 @@ export const PARALLEL_WINDOW_MAX = 2048
  * versions would no longer match).
  */
 export const PARALLEL_ITEM_VERSIONS_MAX = 500_000
+/**
+ * Transactions the main lane executes in a row before it pauses for the worker threads (hands
+ * out work, reads their results and read requests): without pauses the main lane would run
+ * whole blocks while the workers wait for work or for an answer.
+ */
+export const PARALLEL_MAIN_LANE_BATCH_MAX = 8
 /** Default smallest block sent to the workers; smaller blocks run on the serial path. */
 export const PARALLEL_MIN_TRANSACTIONS = 32
 /**
@@ -457,6 +470,16 @@ export function createParallelExecutor(
       // Earlier blocks' hashes are never validated (nor noted), only sent.
       return item[0] === 'h' ? versioned(item, value) : note(item, value)
     }
+    /**
+     * `load` without waiting: the entry when the item is known or its table's rows are in the
+     * store's memory (`readItemCached`), else `undefined` (then `load`).
+     */
+    const loadCached = (item: string): Versioned | undefined => {
+      const entry = known.get(item)
+      if (entry !== undefined) return entry
+      const value = readItemCached(item, tables, readHandles)
+      return value === undefined ? undefined : note(item, value)
+    }
     /** Whether a read recorded by a worker (a value, or a version) matches `entry`. */
     const matches = (entry: Versioned, read: ReadValue | undefined) =>
       typeof read === 'number' ? entry.version === read : entry.value === read
@@ -517,6 +540,36 @@ export function createParallelExecutor(
       lastHeard.set(slot, performance.now())
       slot.post(msg)
     }
+    /** The item names each worker numbered in this block's results (`ItemNames`). */
+    const names = new Map<WorkerSlot, string[]>()
+    const namesOf = (slot: WorkerSlot): string[] => {
+      let list = names.get(slot)
+      if (list === undefined) {
+        list = []
+        names.set(slot, list)
+      }
+      return list
+    }
+    /**
+     * Read requests whose items are not known yet: answered under the lock, between
+     * transactions (after the current `advance`, or at its next pause for the workers).
+     */
+    const waitingReads: { slot: WorkerSlot; id: number; items: readonly string[] }[] = []
+    const answerReads = async (): Promise<void> => {
+      for (let request = waitingReads.shift(); request !== undefined; request = waitingReads.shift()) {
+        const all: Versioned[] = []
+        for (const item of request.items) all.push(loadCached(item) ?? (await load(item)))
+        owe(request.slot, -1)
+        if (request.slot.alive)
+          post(request.slot, {
+            type: 'values',
+            id: request.id,
+            values: all.map((e) => e.value),
+            versions: all.map((e) => e.version),
+          })
+      }
+    }
+
     const watchdog = setInterval(
       () => {
         const now = performance.now()
@@ -649,26 +702,11 @@ export function createParallelExecutor(
             return
           }
           owe(slot, 1)
-          locked(async () => {
-            const all: Versioned[] = []
-            for (const item of msg.items) all.push(await load(item))
-            return all
-          }).then(
-            (all) => {
-              owe(slot, -1)
-              if (slot.alive)
-                post(slot, {
-                  type: 'values',
-                  id: msg.id,
-                  values: all.map((e) => e.value),
-                  versions: all.map((e) => e.version),
-                })
-            },
-            (err) => {
-              failure ??= err
-              wake()
-            },
-          )
+          waitingReads.push({ slot, id: msg.id, items: msg.items })
+          locked(answerReads).catch((err) => {
+            failure ??= err
+            wake()
+          })
           return
         }
         case 'results': {
@@ -676,7 +714,7 @@ export function createParallelExecutor(
           let list: TaskResult[]
           const t0 = performance.now()
           try {
-            list = decodeResults(msg.data)
+            list = decodeResults(msg.data, namesOf(slot))
           } catch (err) {
             failure ??= err
             wake()
@@ -794,7 +832,7 @@ export function createParallelExecutor(
       for (const item of refresh) {
         changed(item)
         known.delete(item)
-        logSet(item, await load(item))
+        logSet(item, loadCached(item) ?? (await load(item)))
       }
     }
     /**
@@ -838,10 +876,28 @@ export function createParallelExecutor(
       }
     }
     const handles = new Map<string, Table>()
-    const merge = async (r: TaskResult) => {
-      await replayStateOps(state, r.stateOps ?? [])
-      await replayTableOps(tables, handles, r.tableOps ?? [])
+    /**
+     * Applies a validated result to the block: its state and table writes, its receipt, and the
+     * committed values of the items it wrote. Without waiting (`undefined`) when the store takes
+     * the writes synchronously and every item to refresh is in memory, as for a block of
+     * precompile calls; otherwise the rest is done asynchronously, in the same order.
+     */
+    const merge = (r: TaskResult): Promise<void> | undefined => {
+      const tableOps = r.tableOps ?? []
+      if ((r.stateOps?.length ?? 0) > 0) return mergeFrom(r, 0)
+      const done = replayTableOpsCached(tables, handles, tableOps)
+      if (done < tableOps.length) return mergeFrom(r, done)
+      if (session.recordCached(r.receipt as Receipt) === undefined) return mergeFrom(r, done, true)
+      return mergeWrites(r)
+    }
+    /** `merge` from table operation `tableFrom` on, waiting (state operations first, when any). */
+    const mergeFrom = async (r: TaskResult, tableFrom: number, unrecorded = false): Promise<void> => {
+      if (tableFrom === 0 && !unrecorded) await replayStateOps(state, r.stateOps ?? [])
+      await replayTableOps(tables, handles, r.tableOps ?? [], tableFrom)
       await session.record(r.receipt as Receipt)
+      await mergeWrites(r)
+    }
+    const mergeWrites = (r: TaskResult): Promise<void> | undefined => {
       const writes = r.writes ?? []
       const refresh = new Set<string>()
       for (let k = 0; k < writes.length; k += 2) {
@@ -851,43 +907,100 @@ export function createParallelExecutor(
         logSet(item, note(item, writes[k + 1] as ItemValue))
         aliases(item, refresh)
       }
+      if (refresh.size === 0) return undefined
       for (let k = 0; k < writes.length; k += 2) refresh.delete(writes[k] as string)
-      for (const item of refresh) {
+      const rest = [...refresh]
+      for (let k = 0; k < rest.length; k++) {
+        const item = rest[k] as string
         changed(item)
         known.delete(item)
+        const entry = loadCached(item)
+        if (entry === undefined) return refreshFrom(rest, k)
+        logSet(item, entry)
+      }
+      return undefined
+    }
+    /** Refreshes `items` from `from` on, waiting for loads (`changed` and `known` done for `from`). */
+    const refreshFrom = async (items: readonly string[], from: number): Promise<void> => {
+      for (let k = from; k < items.length; k++) {
+        const item = items[k] as string
+        if (k > from) {
+          changed(item)
+          known.delete(item)
+        }
         logSet(item, await load(item))
       }
     }
-    const valid = async (i: number, r: TaskResult): Promise<boolean> => {
+    /**
+     * Whether result `r` of transaction `i` still holds: every value it read equals the value
+     * the block has now. Without waiting while every item read is in memory.
+     */
+    const valid = (i: number, r: TaskResult): boolean | Promise<boolean> => {
       const reads = r.reads ?? []
       for (let k = 0; k < reads.length; k += 2) {
         const item = reads[k] as string
-        // Most items are known already: no await (and no microtask) for them.
+        const current = loadCached(item)
+        if (current === undefined) return validFrom(i, r, k)
+        if (!matches(current, reads[k + 1])) return invalidRead(item, current)
+      }
+      return sessionValid(i)
+    }
+    // The worker may have cached a value the block never wrote (state changed outside this
+    // executor since it cached it): send the committed one, or every later transaction reading
+    // it would fail the same way.
+    const invalidRead = (item: string, current: Versioned): false => {
+      logSet(item, current)
+      return false
+    }
+    const validFrom = async (i: number, r: TaskResult, from: number): Promise<boolean> => {
+      const reads = r.reads ?? []
+      for (let k = from; k < reads.length; k += 2) {
+        const item = reads[k] as string
         const current = known.get(item) ?? (await load(item))
-        if (!matches(current, reads[k + 1])) {
-          // The worker may have cached a value the block never wrote (state changed outside
-          // this executor since it cached it): send the committed one, or every later
-          // transaction reading it would fail the same way.
-          logSet(item, current)
-          return false
-        }
+        if (!matches(current, reads[k + 1])) return invalidRead(item, current)
       }
-      // The session's system-table reads: unchanged since they last matched unless a system
-      // table was written in between.
-      const session = sessionOf[i]
-      if (session === undefined) return false
-      if (session.okEpoch !== sysEpoch) {
-        const items = session.items
-        for (let k = 0; k < items.length; k += 2) {
-          const item = items[k] as string
-          const current = known.get(item) ?? (await load(item))
-          if (current.value !== items[k + 1]) return false
-        }
-        session.okEpoch = sysEpoch
+      return sessionValid(i)
+    }
+    /**
+     * The session's system-table reads: unchanged since they last matched unless a system
+     * table was written in between.
+     */
+    const sessionValid = (i: number): boolean | Promise<boolean> => {
+      const reads = sessionOf[i]
+      if (reads === undefined) return false
+      if (reads.okEpoch === sysEpoch) return true
+      const items = reads.items
+      for (let k = 0; k < items.length; k += 2) {
+        const current = loadCached(items[k] as string)
+        if (current === undefined) return sessionValidFrom(reads, k)
+        if (current.value !== items[k + 1]) return false
       }
+      reads.okEpoch = sysEpoch
+      return true
+    }
+    const sessionValidFrom = async (reads: SessionReads, from: number): Promise<boolean> => {
+      const items = reads.items
+      for (let k = from; k < items.length; k += 2) {
+        const item = items[k] as string
+        const current = known.get(item) ?? (await load(item))
+        if (current.value !== items[k + 1]) return false
+      }
+      reads.okEpoch = sysEpoch
       return true
     }
     const gasLimitReached = () => context.gasLimit > 0n && session.gasUsed >= context.gasLimit
+
+    /**
+     * A pause of the main lane for the worker threads: hands out work, lets their messages in
+     * (results, read requests) and answers the read requests that waited for the lock.
+     */
+    const pauseForWorkers = async () => {
+      dispatch()
+      await new Promise<void>((resolve) => setImmediate(resolve))
+      await answerReads()
+    }
+    /** Transactions the main lane ran since its last pause. */
+    let laneRun = 0
 
     /** Merges or re-executes transactions in block order as far as results allow. */
     const advance = () =>
@@ -916,16 +1029,22 @@ export function createParallelExecutor(
               dispatched[i] = 1
             }
             onMain++
+            laneRun++
             await runOnMain(i)
           } else if (r.unsafe !== undefined) {
             fallbacks++
             await runOnMain(i)
-          } else if (gasLimitReached() || !(await valid(i, r))) {
-            conflicts++
-            await runOnMain(i)
           } else {
-            merged++
-            await merge(r)
+            let ok = !gasLimitReached() && valid(i, r)
+            if (typeof ok !== 'boolean') ok = await ok
+            if (!ok) {
+              conflicts++
+              await runOnMain(i)
+            } else {
+              merged++
+              const merging = merge(r)
+              if (merging !== undefined) await merging
+            }
           }
           if (r !== undefined) {
             mergeMs += performance.now() - t0
@@ -935,6 +1054,11 @@ export function createParallelExecutor(
           sessionOf[i] = undefined
           next++
           release(i)
+          // The main lane does not out-run idle workers: they get work and their results are read.
+          if (laneRun >= PARALLEL_MAIN_LANE_BATCH_MAX) {
+            laneRun = 0
+            await pauseForWorkers()
+          }
         }
       })
 

@@ -8,6 +8,8 @@ import type {
   AccountState,
   Address,
   Bytes,
+  CachedTable,
+  CachedTableStore,
   Condition,
   Entry,
   Hash32,
@@ -109,7 +111,7 @@ export interface TransactionRecord {
 }
 
 /** See the module comment. Not safe for two transactions at once: one at a time per worker. */
-export class WorkerView implements StateView, TableStore {
+export class WorkerView implements StateView, TableStore, CachedTableStore {
   private readonly cache = new Map<string, ItemValue>()
   /**
    * The version of each cached value the main thread sent with one (a subset of `cache`'s
@@ -150,7 +152,7 @@ export class WorkerView implements StateView, TableStore {
   private stateOps: StateOp[] = []
   private tableOps: TableOp[] = []
   private unsafe: string | undefined
-  private readonly handles = new Map<string, Table>()
+  private readonly handles = new Map<string, CachedTable>()
 
   constructor(init: WorkerViewInit) {
     this.fetchItems = init.fetch
@@ -277,24 +279,37 @@ export class WorkerView implements StateView, TableStore {
   }
 
   private async outside(item: string): Promise<ItemValue> {
+    const known = this.outsideCached(item)
+    if (known !== NONE) return known
+    const fetched = await this.fetchItems([item])
+    const value = fetched.values[0] ?? null
+    const version = fetched.versions?.[0]
+    this.remember(item, value, version)
+    // Another read of the same item may have finished while this one waited.
+    if (this.reads.has(item)) return this.reads.get(item) as ItemValue
+    this.recordRead(item, value, version)
+    return value
+  }
+
+  /**
+   * `outside` without waiting: the value when this transaction read the item already or the
+   * cache holds it (recorded as `outside` records it), `NONE` when it has to be fetched.
+   */
+  private outsideCached(item: string): ItemValue | typeof NONE {
     const seen = this.reads.get(item)
     if (seen !== undefined || this.reads.has(item)) return seen as ItemValue
-    let value: ItemValue | typeof NONE = this.cache.has(item) ? (this.cache.get(item) as ItemValue) : NONE
-    let version: ItemVersion | undefined
-    if (value === NONE) {
-      const fetched = await this.fetchItems([item])
-      value = fetched.values[0] ?? null
-      version = fetched.versions?.[0]
-      this.remember(item, value, version)
-      // Another read of the same item may have finished while this one waited.
-      if (this.reads.has(item)) return this.reads.get(item) as ItemValue
-    } else version = this.versions.get(item)
+    const value = this.cache.get(item)
+    if (value === undefined) return NONE
+    this.recordRead(item, value, this.versions.get(item))
+    return value
+  }
+
+  private recordRead(item: string, value: ItemValue, version: ItemVersion | undefined): void {
     this.reads.set(item, value)
     // Recorded with the version it came with: the value and its version were sent together.
     if (version !== undefined) this.readVersions.set(item, version)
     if ((item.startsWith('r:_sys_') || item.startsWith('i:_sys_')) && !this.sessionReads.has(item))
       this.sessionReads.set(item, value)
-    return value
   }
 
   /**
@@ -302,7 +317,16 @@ export class WorkerView implements StateView, TableStore {
    * The decoded value is shared between transactions: callers copy or freeze it.
    */
   private async outsideDecoded<T>(item: string, decode: (value: ItemValue) => T): Promise<T> {
-    const value = await this.outside(item)
+    return this.decoded(item, await this.outside(item), decode)
+  }
+
+  /** `outsideDecoded` without waiting, `NONE` when the value has to be fetched. */
+  private outsideDecodedCached<T>(item: string, decode: (value: ItemValue) => T): T | typeof NONE {
+    const value = this.outsideCached(item)
+    return value === NONE ? NONE : this.decoded(item, value, decode)
+  }
+
+  private decoded<T>(item: string, value: ItemValue, decode: (value: ItemValue) => T): T {
     const hit = this.decodedCache.get(item)
     if (hit !== undefined && hit.value === value) return hit.decoded as T
     const decoded = decode(value)
@@ -431,56 +455,95 @@ export class WorkerView implements StateView, TableStore {
 
   async openTable(name: string): Promise<Table | undefined> {
     const info = await this.info(name)
-    if (info === undefined) return undefined
-    let handle = this.handles.get(name)
+    return info === undefined ? undefined : this.handleOf(info)
+  }
+
+  /**
+   * `openTable` without waiting: the table, `null` when it does not exist, `undefined` when its
+   * schema has to be fetched. Reads are recorded as `openTable` records them.
+   */
+  openTableCached(name: string): CachedTable | null | undefined {
+    const item = tableInfoItem(name)
+    const local = this.local.get(item)
+    const info =
+      local !== undefined
+        ? (local.value as TableInfo | undefined)
+        : this.outsideDecodedCached(item, frozenInfo)
+    if (info === NONE) return undefined
+    return info === undefined ? null : this.handleOf(info)
+  }
+
+  private handleOf(info: TableInfo): CachedTable {
+    let handle = this.handles.get(info.name)
     if (handle === undefined || handle.info.keyField !== info.keyField) {
       handle = this.tableHandle(info)
-      this.handles.set(name, handle)
+      this.handles.set(info.name, handle)
     }
     return handle
   }
 
   private async rows(table: string, key: string): Promise<readonly Entry[]> {
+    const known = this.rowsCached(table, key)
+    return known !== NONE ? known : this.outsideDecoded(rowsItem(table, key), frozenRows)
+  }
+
+  /** `rows` without waiting, `NONE` when the rows have to be fetched. */
+  private rowsCached(table: string, key: string): readonly Entry[] | typeof NONE {
     const item = rowsItem(table, key)
     const local = this.local.get(item)
     if (local !== undefined) return local.value as readonly Entry[]
     // A table this transaction created has no rows outside it.
     if (this.local.has(tableInfoItem(table))) return []
-    return this.outsideDecoded(item, frozenRows)
+    return this.outsideDecodedCached(item, frozenRows)
   }
 
-  private tableHandle(info: TableInfo): Table {
+  private tableHandle(info: TableInfo): CachedTable {
     const name = info.name
     const setRows = (key: string, rows: readonly Entry[]) =>
       this.local.set(rowsItem(name, key), { kind: 'rows', value: rows })
+    const insert = (key: string, entry: Entry, rows: readonly Entry[]) => {
+      setRows(key, [...rows, Object.freeze({ ...entry, [info.keyField]: key })])
+      this.tableOps.push(['insert', name, key, { ...entry }, 1])
+      return 1
+    }
+    const update = (key: string, entry: Entry, condition: Condition | undefined, rows: readonly Entry[]) => {
+      let count = 0
+      const next = rows.map((r) => {
+        if (!entryMatches(r, condition)) return r
+        count++
+        return Object.freeze({ ...r, ...entry })
+      })
+      if (count > 0) setRows(key, next)
+      this.tableOps.push(['update', name, key, { ...entry }, condition, count])
+      return count
+    }
+    const remove = (key: string, condition: Condition | undefined, rows: readonly Entry[]) => {
+      const next = rows.filter((r) => !entryMatches(r, condition))
+      const count = rows.length - next.length
+      if (count > 0) setRows(key, next)
+      this.tableOps.push(['remove', name, key, condition, count])
+      return count
+    }
     return {
       info,
       select: async (key: string, condition?: Condition) => selectRows(await this.rows(name, key), condition),
-      insert: async (key: string, entry: Entry) => {
-        const rows = await this.rows(name, key)
-        setRows(key, [...rows, Object.freeze({ ...entry, [info.keyField]: key })])
-        this.tableOps.push(['insert', name, key, { ...entry }, 1])
-        return 1
+      insert: async (key: string, entry: Entry) => insert(key, entry, await this.rows(name, key)),
+      update: async (key: string, entry: Entry, condition?: Condition) =>
+        update(key, entry, condition, await this.rows(name, key)),
+      remove: async (key: string, condition?: Condition) =>
+        remove(key, condition, await this.rows(name, key)),
+      // Without waiting while the rows are cached: the same reads and writes are recorded.
+      selectCached: (key: string, condition?: Condition) => {
+        const rows = this.rowsCached(name, key)
+        return rows === NONE ? undefined : selectRows(rows, condition)
       },
-      update: async (key: string, entry: Entry, condition?: Condition) => {
-        const rows = await this.rows(name, key)
-        let count = 0
-        const next = rows.map((r) => {
-          if (!entryMatches(r, condition)) return r
-          count++
-          return Object.freeze({ ...r, ...entry })
-        })
-        if (count > 0) setRows(key, next)
-        this.tableOps.push(['update', name, key, { ...entry }, condition, count])
-        return count
+      insertCached: (key: string, entry: Entry) => {
+        const rows = this.rowsCached(name, key)
+        return rows === NONE ? undefined : insert(key, entry, rows)
       },
-      remove: async (key: string, condition?: Condition) => {
-        const rows = await this.rows(name, key)
-        const next = rows.filter((r) => !entryMatches(r, condition))
-        const count = rows.length - next.length
-        if (count > 0) setRows(key, next)
-        this.tableOps.push(['remove', name, key, condition, count])
-        return count
+      updateCached: (key: string, entry: Entry, condition?: Condition) => {
+        const rows = this.rowsCached(name, key)
+        return rows === NONE ? undefined : update(key, entry, condition, rows)
       },
     }
   }

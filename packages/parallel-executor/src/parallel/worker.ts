@@ -10,7 +10,7 @@ import type { BlockContext } from '@consortia/interface'
 import { type BlockSession, createSerialExecutor } from '../executor.js'
 import { TRANSIENT_OBJECTS_MAX } from '../precompiled.js'
 import type { PrecompiledRegistration } from '../registry.js'
-import { encodeResults, TransactionReader } from './codec.js'
+import { encodeResults, ItemNames, TransactionReader } from './codec.js'
 import { blockHashItem } from './items.js'
 import {
   CLAIMED_BY_WORKER,
@@ -77,6 +77,8 @@ let head = 0
 let running = false
 let results: TaskResult[] = []
 let beginning: Promise<void> = Promise.resolve()
+/** Item names sent in the current block's results (numbered after their first time). */
+let names = new ItemNames()
 /**
  * The block's claim flags (`ToWorker` `begin`): a transaction runs here only if this worker
  * claims it first; the main thread claims the ones it reaches before any worker started them.
@@ -101,7 +103,7 @@ async function begin(number: number, context: BlockContext): Promise<void> {
 /** Posts the waiting results of block `number` as one encoded, transferred buffer. */
 function flush(number: number): void {
   if (results.length === 0) return
-  const data = encodeResults(results)
+  const data = encodeResults(results, names)
   results = []
   port?.postMessage({ type: 'results', block: number, data } satisfies FromWorker, [
     data.buffer as ArrayBuffer,
@@ -189,6 +191,7 @@ port.on('message', (msg: ToWorker) => {
       queue = []
       head = 0
       results = []
+      names = new ItemNames()
       claims = msg.claims
       transactions = new TransactionReader(msg.txs)
       beginning = begin(msg.block, msg.context)
