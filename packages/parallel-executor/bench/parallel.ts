@@ -33,6 +33,7 @@
  *     [--workload=DagTransfer|ParallelOk] [--workers=1,2,4,8,16] [--conflicts=0,10,50]
  *     [--warmup=1] [--main-lane=auto,always,never]
  *     [--profile=FILE]   (CPU profile of the main thread in the measured parallel blocks)
+ *     [--per-block]      (also list every measured parallel block: path, main lane, fetched)
  */
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { Session } from 'node:inspector/promises'
@@ -45,6 +46,7 @@ import {
   createParallelExecutor,
   createSerialExecutor,
   type MainLane,
+  type ParallelBlockStats,
   type ParallelExecutor,
 } from '../src/index.js'
 import { PARALLEL_SOL } from '../test/helpers/contracts.js'
@@ -64,6 +66,25 @@ const warmup = Number(flag('warmup') ?? 1)
  * only merging: an A/B in one process.
  */
 const mainLanes = (flag('main-lane') ?? 'auto').split(',') as MainLane[]
+/**
+ * `--per-block`: also lists every measured parallel block (its path, the main lane's share and
+ * the values its workers fetched), to see what `auto` chose block by block.
+ */
+const perBlock = process.argv.includes('--per-block')
+const blockLines: string[] = []
+/** One row of the `--per-block` list. */
+function blockLine(
+  workload: string,
+  conflict: number,
+  lanes: number,
+  lane: MainLane,
+  time: BlockTime,
+  s: ParallelBlockStats | undefined,
+): string {
+  const serialPath = s === undefined || s.workers === 0
+  const share = serialPath ? '100%' : `${((100 * s.onMain) / s.transactions).toFixed(0)}%`
+  return `| ${workload} | ${conflict}% | ${lanes} lanes, ${lane} | ${Math.round((txsPerBlock / time.ms) * 1000).toLocaleString('en-US')} | ${serialPath ? 'serial' : 'parallel'} | ${share} | ${s?.fetched ?? ''} |`
+}
 /** `--profile=FILE`: a V8 CPU profile of the main thread during the measured parallel blocks. */
 const profileOut = flag('profile')
 const profiler = profileOut === undefined ? undefined : new Session()
@@ -289,7 +310,14 @@ for (const workload of workloads) {
     for (const { w, lane: mainLane, executor } of parallel) {
       for (let k = 0; k < warmup; k++) await timeBlock(executor, txs)
       await profiler?.post('Profiler.start')
-      const t = summary(await repeat(() => timeBlock(executor, txs)), w - 1)
+      const t = summary(
+        await repeat(async () => {
+          const time = await timeBlock(executor, txs)
+          if (perBlock) blockLines.push(blockLine(workload, c, w, mainLane, time, executor.lastBlock))
+          return time
+        }),
+        w - 1,
+      )
       const ms = t.ms
       if (profiler !== undefined) {
         const { profile } = await profiler.post('Profiler.stop')
@@ -306,6 +334,12 @@ for (const workload of workloads) {
       )
     }
   }
+}
+if (perBlock) {
+  console.log('\nmeasured blocks one by one (`--per-block`):\n')
+  console.log('| workload | conflict | executor | tx/s | path | main lane | fetched |')
+  console.log('|---|---|---|---|---|---|---|')
+  for (const line of blockLines) console.log(line)
 }
 console.log(`\nload average at the end: ${loadText()}`)
 for (const { executor } of parallel) await executor.close()

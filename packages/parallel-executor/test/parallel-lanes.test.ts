@@ -8,6 +8,7 @@ import {
   LANE_COSTS_WEIGHT,
   LANE_WORKLOAD_CHANGE_BLOCKS,
   LANE_WORKLOAD_CHANGE_FACTOR,
+  noteMainLane,
   noteParallelBlock,
   noteSerialBlock,
   workersPay,
@@ -189,6 +190,55 @@ describe('parallel executor: whether worker threads pay (lane costs)', () => {
       }
       expect(decisions).toEqual([pay, pay, pay, !pay, pay, pay, pay, !pay])
     }
+  })
+
+  it('skips the serial probe while the main lane of each parallel block confirms that merges are cheaper', () => {
+    // Merges 0.1 ms, serial execution 1 ms per transaction: parallel, probe interval 4.
+    const start = () => {
+      const costs = createLaneCosts()
+      noteParallelBlock(costs, 1, 10)
+      expect(workersPay(costs, 0.8, 4)).toBe(false)
+      noteSerialBlock(costs, 10, 10)
+      return costs
+    }
+    const run = (costs: ReturnType<typeof createLaneCosts>, laneMs: number, laneTxs: number) => {
+      const decisions: boolean[] = []
+      for (let block = 0; block < 8; block++) {
+        const parallel = workersPay(costs, 0.8, 4)
+        decisions.push(parallel)
+        if (parallel) {
+          noteParallelBlock(costs, 1, 10)
+          noteMainLane(costs, laneMs, laneTxs)
+        } else noteSerialBlock(costs, 10, 10)
+      }
+      return decisions
+    }
+    // The main lane executes at 0.9 ms per transaction: merges are cheaper, no serial block.
+    expect(run(start(), 9, 10)).toEqual([true, true, true, true, true, true, true, true])
+    // Too few main-lane transactions to count: the serial probe as before.
+    expect(run(start(), 0.9, LANE_COSTS_SAMPLES_MIN - 1)).toEqual([
+      true,
+      true,
+      true,
+      false,
+      true,
+      true,
+      true,
+      false,
+    ])
+    // The main lane says a merge costs about what an execution does: the serial path is measured.
+    expect(run(start(), 1.1, 10)).toEqual([true, true, true, false, true, true, true, false])
+    // A main-lane figure from before the last probe point is not fresh: it does not skip the next.
+    const costs = start()
+    noteMainLane(costs, 9, 10)
+    expect(costs.laneMs).toBe(0.9)
+    const decisions: boolean[] = []
+    for (let block = 0; block < 8; block++) {
+      const parallel = workersPay(costs, 0.8, 4)
+      decisions.push(parallel)
+      noteParallelBlock(costs, 1, 10)
+    }
+    expect(decisions).toEqual([true, true, true, true, true, true, true, false])
   })
 
   it('measures merges again at once when serial blocks change cost per transaction by more than the factor, twice in a row', () => {

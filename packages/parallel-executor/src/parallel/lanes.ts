@@ -4,7 +4,10 @@
  * worker threads pay only while that is clearly cheaper than executing the transaction on the
  * serial path. Both costs are running averages, per transaction, over recent blocks: merges over
  * parallel blocks, execution over blocks taken on the serial path. Whichever path is not chosen
- * is taken again once in a while to measure it anew.
+ * is taken again once in a while to measure it anew — except that a parallel block measures
+ * serial execution too: the transactions the main lane executes itself run through the block's
+ * serial session. While those confirm that merges are cheaper, the serial path is not taken to
+ * measure it (a serial block leaves the workers' caches stale for the next parallel one).
  */
 
 /** Weight of the newest block in the running averages. */
@@ -33,11 +36,26 @@ export interface LaneCosts {
   probe: boolean
   /** Serial-path blocks in a row whose cost per transaction was far from `serialMs`. */
   farBlocks: number
+  /**
+   * Executing a transaction on the main lane of a parallel block (through the block's serial
+   * session), per transaction (NaN: not measured yet).
+   */
+  laneMs: number
+  /** `laneMs` took in a new block since the path not chosen was last taken or skipped. */
+  laneFresh: boolean
 }
 
 /** Costs not measured yet: the first block runs in parallel, the next serially. */
 export function createLaneCosts(): LaneCosts {
-  return { serialMs: Number.NaN, mergeMs: Number.NaN, sinceOther: 0, probe: false, farBlocks: 0 }
+  return {
+    serialMs: Number.NaN,
+    mergeMs: Number.NaN,
+    sinceOther: 0,
+    probe: false,
+    farBlocks: 0,
+    laneMs: Number.NaN,
+    laneFresh: false,
+  }
 }
 
 function average(old: number, value: number): number {
@@ -48,6 +66,16 @@ function average(old: number, value: number): number {
 export function noteParallelBlock(costs: LaneCosts, ms: number, merges: number): void {
   costs.probe = false
   if (merges >= LANE_COSTS_SAMPLES_MIN) costs.mergeMs = average(costs.mergeMs, ms / merges)
+}
+
+/**
+ * Folds the main lane's executions of a parallel block (`ms` for `transactions`, executions
+ * only) into its running average; fewer than `LANE_COSTS_SAMPLES_MIN` do not count.
+ */
+export function noteMainLane(costs: LaneCosts, ms: number, transactions: number): void {
+  if (transactions < LANE_COSTS_SAMPLES_MIN) return
+  costs.laneMs = average(costs.laneMs, ms / transactions)
+  costs.laneFresh = true
 }
 
 /**
@@ -67,6 +95,8 @@ export function noteSerialBlock(costs: LaneCosts, ms: number, transactions: numb
     costs.farBlocks = 0
     costs.serialMs = perTx
     costs.mergeMs = Number.NaN
+    costs.laneMs = Number.NaN
+    costs.laneFresh = false
     costs.probe = true
     return
   }
@@ -78,7 +108,9 @@ export function noteSerialBlock(costs: LaneCosts, ms: number, transactions: numb
  * Whether the next block should run in parallel. Unknown merge cost (first block, too few
  * samples, another workload): yes. Unknown serial cost: no, to measure it. Otherwise yes while a
  * merge costs less than `mergeShareMax` of a serial transaction — but every
- * `probeIntervalBlocks`-th block takes the other path, to keep both averages current.
+ * `probeIntervalBlocks`-th block takes the other path, to keep both averages current, unless
+ * parallel is chosen and the main lane's executions since the last such block say the same
+ * (a merge below `mergeShareMax` of a main-lane transaction too).
  */
 export function workersPay(costs: LaneCosts, mergeShareMax: number, probeIntervalBlocks: number): boolean {
   if (costs.probe || Number.isNaN(costs.mergeMs)) return true
@@ -87,5 +119,10 @@ export function workersPay(costs: LaneCosts, mergeShareMax: number, probeInterva
   costs.sinceOther++
   if (costs.sinceOther < probeIntervalBlocks) return pay
   costs.sinceOther = 0
+  if (pay && costs.laneFresh && costs.mergeMs < mergeShareMax * costs.laneMs) {
+    costs.laneFresh = false
+    return true
+  }
+  costs.laneFresh = false
   return !pay
 }

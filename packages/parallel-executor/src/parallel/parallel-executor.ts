@@ -42,7 +42,7 @@ import {
   storageItem,
   tableInfoItem,
 } from './items.js'
-import { createLaneCosts, noteParallelBlock, noteSerialBlock, workersPay } from './lanes.js'
+import { createLaneCosts, noteMainLane, noteParallelBlock, noteSerialBlock, workersPay } from './lanes.js'
 import {
   RecordingWorld,
   readItem,
@@ -101,7 +101,8 @@ export const PARALLEL_MERGE_SHARE_MAX = 0.8
 /**
  * With `mainLane: 'auto'`, one block in this many takes the path not chosen, to measure it again
  * (and two serial-path blocks in a row whose cost per transaction moved by more than 3× start a
- * parallel one at once: another workload).
+ * parallel one at once: another workload). Parallel blocks skip the serial one while their main
+ * lane's own executions confirm that merges are cheaper (`lanes.ts`).
  */
 export const PARALLEL_PROBE_INTERVAL_BLOCKS = 16
 
@@ -514,6 +515,8 @@ export function createParallelExecutor(
     /** Main-thread milliseconds and count of decoding, validating and merging results. */
     let mergeMs = 0
     let merges = 0
+    /** Main-thread milliseconds of executing the transactions the main lane took (`onMain`). */
+    let laneMs = 0
     /** Claim flags shared with the workers (`begin`), when the main thread is a lane. */
     const claims = mainLane !== 'never' ? new Uint8Array(new SharedArrayBuffer(n)) : undefined
     let failure: unknown
@@ -811,9 +814,12 @@ export function createParallelExecutor(
           return
       }
     }
-    const runOnMain = async (i: number) => {
+    /** Executes transaction `i` through the block's session; returns the execution's milliseconds. */
+    const runOnMain = async (i: number): Promise<number> => {
       recording.take()
+      const t0 = performance.now()
       await session.executeTransaction(txs[i] as SignedTransaction)
+      const ms = performance.now() - t0
       const written = recording.take()
       const refresh = new Set<string>()
       for (const item of written) {
@@ -834,6 +840,7 @@ export function createParallelExecutor(
         known.delete(item)
         logSet(item, loadCached(item) ?? (await load(item)))
       }
+      return ms
     }
     /**
      * StorageState keeps account `A` in table `c_A` (rows `nonce`, `balance`, `code`, …, and one
@@ -1030,7 +1037,7 @@ export function createParallelExecutor(
             }
             onMain++
             laneRun++
-            await runOnMain(i)
+            laneMs += await runOnMain(i)
           } else if (r.unsafe !== undefined) {
             fallbacks++
             await runOnMain(i)
@@ -1112,7 +1119,10 @@ export function createParallelExecutor(
       fetched,
       hung,
     }
-    if (claims !== undefined) noteParallelBlock(costs, mergeMs, merges)
+    if (claims !== undefined) {
+      noteParallelBlock(costs, mergeMs, merges)
+      noteMainLane(costs, laneMs, onMain)
+    }
     return session.finish()
   }
 
