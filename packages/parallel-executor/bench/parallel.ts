@@ -15,9 +15,11 @@
  * "CPU ceiling" is the most any executor with that many lanes could reach on this machine
  * against the serial run: min(lanes, CPUs) × the serial run's wall time ÷ its CPU time over all
  * threads. Serial execution already keeps more than one core busy (the main thread plus V8's
- * helper threads), and a parallel run does at least the same work (the same executor code on
- * each transaction) plus the hand-over to and from its workers, so no schedule beats it: a
- * speed-up near the ceiling means an overhead near zero.
+ * helper threads), and a parallel run normally does the same work (the same executor code on
+ * each transaction) plus the hand-over to and from its workers: a speed-up near the ceiling
+ * means an overhead near zero. It is an estimate, not a bound: a run whose threads spend less
+ * CPU than the serial run did (smaller heaps per worker, a serial run that paid for a colder
+ * state) can pass it.
  *
  * One chain (AMDB StorageState over the memory driver) holds the users. Each executor runs the
  * block `warmup + reps` times as consecutive, committed blocks of the chain (balances are large
