@@ -83,9 +83,21 @@ function blockLine(
   time: BlockTime,
   s: ParallelBlockStats | undefined,
 ): string {
-  const serialPath = s === undefined || s.workers === 0
-  const share = serialPath ? '100%' : `${((100 * s.onMain) / s.transactions).toFixed(0)}%`
-  return `| ${workload} | ${conflict}% | ${lanes} lanes, ${lane} | ${Math.round((txsPerBlock / time.ms) * 1000).toLocaleString('en-US')} | ${serialPath ? 'serial' : 'parallel'} | ${share} | ${s?.fetched ?? ''} |`
+  const path = ranParallel(s) === undefined ? 'serial' : 'parallel'
+  return `| ${workload} | ${conflict}% | ${lanes} lanes, ${lane} | ${rate(time.ms)} | ${path} | ${laneShare(s)} | ${s?.fetched ?? ''} |`
+}
+/** Transactions per second of a block of `txsPerBlock` that took `ms`, as printed. */
+function rate(ms: number): string {
+  return Math.round((txsPerBlock / ms) * 1000).toLocaleString('en-US')
+}
+/** The block's statistics when it ran in parallel; `undefined` when it took the serial path. */
+function ranParallel(s: ParallelBlockStats | undefined): ParallelBlockStats | undefined {
+  return s === undefined || s.workers === 0 ? undefined : s
+}
+/** The share of the block the main lane executed by choice (100% on the serial path). */
+function laneShare(s: ParallelBlockStats | undefined): string {
+  const p = ranParallel(s)
+  return p === undefined ? '100%' : `${((100 * p.onMain) / p.transactions).toFixed(0)}%`
 }
 /** `--profile=FILE`: a V8 CPU profile of the main thread during the measured parallel blocks. */
 const profileOut = flag('profile')
@@ -305,7 +317,6 @@ for (const workload of workloads) {
     /** The most `lanes` lanes can gain on this machine over the serial run (see the header). */
     const ceiling = (lanes: number) =>
       `${((Math.min(lanes, availableParallelism()) * serialMs) / base.cpuMs).toFixed(2)}×`
-    const rate = (ms: number) => Math.round((txsPerBlock / ms) * 1000).toLocaleString('en-US')
     console.log(
       `| ${workload} | ${c}% | serial | ${rate(serialMs)} | 1.00× | ${base.mainUs} | | ${base.othersUs} | ${base.cpuUs} | | | | | | ${ceiling(1)} |`,
     )
@@ -326,11 +337,11 @@ for (const workload of workloads) {
         writeFileSync(`${profileOut}.${workload}-${c}-${w}-${mainLane}.cpuprofile`, JSON.stringify(profile))
       }
       const s = executor.lastBlock
-      const serialPath = s === undefined || s.workers === 0
-      // The main lane's share: what it executed by choice; "run on main" adds barriers,
-      // conflicts and fallbacks (all of them on the serial path).
-      const lane = serialPath ? '100%' : `${((100 * s.onMain) / s.transactions).toFixed(0)}%`
-      const mainThread = serialPath ? 'all' : String(s.onMain + s.conflicts + s.fallbacks + s.barriers)
+      // "run on main" adds barriers, conflicts and fallbacks to the main lane's share (all of
+      // them on the serial path).
+      const lane = laneShare(s)
+      const p = ranParallel(s)
+      const mainThread = p === undefined ? 'all' : String(p.onMain + p.conflicts + p.fallbacks + p.barriers)
       console.log(
         `| ${workload} | ${c}% | ${w} lane${w === 1 ? ' (serial path)' : `s (${w - 1} thread${w === 2 ? '' : 's'}${mainLane === 'auto' ? '' : `, main lane ${mainLane}`})`} | ${rate(ms)} | ${(serialMs / ms).toFixed(2)}× | ${t.mainUs} | ${t.workersUs} | ${t.othersUs} | ${t.cpuUs} | ${s?.merged ?? ''} | ${s?.conflicts ?? ''} | ${lane} | ${mainThread} | ${s?.fetched ?? ''} | ${ceiling(w)} |`,
       )

@@ -498,16 +498,10 @@ export function createSerialExecutor(
         return step(tx)
       },
       async record(external: Receipt) {
-        const receipt = perTxRoot ? { ...external, stateRoot: await state.stateRoot() } : external
-        gasUsed += receipt.gasUsed
-        receipts.push(receipt)
-        return receipt
+        return recordOwn(perTxRoot ? { ...external, stateRoot: await state.stateRoot() } : external)
       },
       recordCached(external: Receipt) {
-        if (perTxRoot) return undefined
-        gasUsed += external.gasUsed
-        receipts.push(external)
-        return external
+        return perTxRoot ? undefined : recordOwn(external)
       },
       dropCaches() {
         tables.dropCache()

@@ -194,36 +194,24 @@ export class TableOverlay implements PrecompiledTables {
    * is known not to exist, `undefined` when only `tableInfo` can tell.
    */
   cachedInfo(name: string): TableInfo | null | undefined {
-    return this.infoCached(name)
-  }
-
-  /**
-   * The schema of `name` without waiting: known to the overlay, or looked up in the store when
-   * the store can answer synchronously (`openTableCached`), recorded as `tableInfo` records it;
-   * `null` when the table does not exist, `undefined` when only `tableInfo` can tell.
-   */
-  private infoCached(name: string): TableInfo | null | undefined {
     const known = this.infos.get(name)
     if (known !== undefined) return known
     const table = (this.base as CachedTableStore).openTableCached?.(name)
-    if (table === undefined) return undefined
-    if (table === null) {
-      this.infos.set(name, null)
-      return null
-    }
-    this.baseTables.set(name, table)
-    this.infos.set(name, table.info)
-    return table.info
+    return table === undefined ? undefined : this.noteLookup(name, table)
   }
 
   /** The schema of `name`, or undefined when the table does not exist. */
   async tableInfo(name: string): Promise<TableInfo | undefined> {
     const known = this.infos.get(name)
     if (known !== undefined) return known ?? undefined
-    const table = await this.base.openTable(name)
-    if (table === undefined) {
+    return this.noteLookup(name, (await this.base.openTable(name)) ?? null) ?? undefined
+  }
+
+  /** Records what a store lookup of `name` found (`null`: no such table); returns its schema. */
+  private noteLookup(name: string, table: CachedTable | null): TableInfo | null {
+    if (table === null) {
       this.infos.set(name, null)
-      return undefined
+      return null
     }
     this.baseTables.set(name, table)
     this.infos.set(name, table.info)
@@ -252,7 +240,7 @@ export class TableOverlay implements PrecompiledTables {
    * can tell (nothing is recorded then).
    */
   recheckTableCached(name: string): TableInfo | null | undefined {
-    const known = this.infoCached(name)
+    const known = this.cachedInfo(name)
     if (known !== null) return known
     const store = this.base as CachedTableStore
     return store.openTableCached?.(name) === null ? null : undefined
@@ -294,7 +282,7 @@ export class TableOverlay implements PrecompiledTables {
 
   /** `insert` when the schema and the key's rows are in memory, else `undefined` (nothing written). */
   insertCached(table: string, key: string, entry: Entry): number | undefined {
-    const info = this.infoCached(table)
+    const info = this.cachedInfo(table)
     if (!info) return undefined
     if (!fieldsValid(info, Object.keys(entry))) return PrecompiledCode.TableInvalidField
     const rows = this.rowsCached(table, key)
@@ -322,7 +310,7 @@ export class TableOverlay implements PrecompiledTables {
 
   /** `update` when the schema and the key's rows are in memory, else `undefined` (nothing written). */
   updateCached(table: string, key: string, entryIn: Entry, condition?: Condition): number | undefined {
-    const info = this.infoCached(table)
+    const info = this.cachedInfo(table)
     if (!info) return undefined
     const entry = updateEntry(info, key, entryIn)
     if (typeof entry === 'number') return entry
@@ -527,7 +515,7 @@ export class TableOverlay implements PrecompiledTables {
   private rowsCached(table: string, key: string): readonly Entry[] | undefined {
     const cached = this.rows.get(table, key)
     if (cached !== undefined) return cached
-    if (!this.infoCached(table)) return undefined
+    if (!this.cachedInfo(table)) return undefined
     let loaded: readonly Entry[]
     if (this.ops.some((op) => op.kind === 'create' && op.info.name === table)) loaded = []
     else {

@@ -1,7 +1,12 @@
 import { BroadcastChannel, threadId } from 'node:worker_threads'
 import { encodeFunctionData } from 'viem'
 import { beforeAll, describe, expect, it } from 'vitest'
-import { createParallelExecutor, createSerialExecutor, PARALLEL_MAIN_LANE_BATCH_MAX } from '../src/index.js'
+import {
+  createParallelExecutor,
+  createSerialExecutor,
+  PARALLEL_MAIN_LANE_BATCH_MAX,
+  type ParallelExecutor,
+} from '../src/index.js'
 import {
   createLaneCosts,
   LANE_COSTS_SAMPLES_MIN,
@@ -29,17 +34,36 @@ beforeAll(() => {
   parallelContracts()
 }, 120_000)
 
+/**
+ * Runs `body` on two worlds set up alike: `a` by the serial executor, `b` by a 2-lane executor
+ * whose main lane always takes part (closed afterwards).
+ */
+async function withTwoLanes(
+  body: (worlds: {
+    a: Awaited<ReturnType<typeof dumpWorld>>
+    b: Awaited<ReturnType<typeof dumpWorld>>
+    executor: ParallelExecutor
+    fixture: Awaited<ReturnType<typeof setupWorld>>
+  }) => Promise<void>,
+): Promise<void> {
+  const a = await dumpWorld()
+  const b = await dumpWorld()
+  const executor = createParallelExecutor(
+    { workers: 2, mode: 'dag', mainLane: 'always', minTransactions: 1 },
+    { crypto: ecdsa, tables: () => b.tables },
+  )
+  try {
+    const fixture = await setupWorld(a, createSerialExecutor({}, { crypto: ecdsa, tables: () => a.tables }))
+    await setupWorld(b, executor)
+    await body({ a, b, executor, fixture })
+  } finally {
+    await executor.close()
+  }
+}
+
 describe('parallel executor: the main thread is one of the lanes', () => {
   it('splits a block between the main lane and the worker thread, with serial results', async () => {
-    const a = await dumpWorld()
-    const b = await dumpWorld()
-    const executor = createParallelExecutor(
-      { workers: 2, mode: 'dag', mainLane: 'always', minTransactions: 1 },
-      { crypto: ecdsa, tables: () => b.tables },
-    )
-    try {
-      const fixture = await setupWorld(a, createSerialExecutor({}, { crypto: ecdsa, tables: () => a.tables }))
-      await setupWorld(b, executor)
+    await withTwoLanes(async ({ a, b, executor, fixture }) => {
       // Solidity transfers between users no other transaction of the block touches: both lanes
       // can take any of them. The main lane starts from the front of each batch, the worker
       // thread from its end; a block on a warmed-up worker gives both some.
@@ -63,24 +87,14 @@ describe('parallel executor: the main thread is one of the lanes', () => {
         split = (s?.merged ?? 0) > 0 && (s?.onMain ?? 0) > 0
       }
       expect(split).toBe(true)
-    } finally {
-      await executor.close()
-    }
+    })
   }, 240_000)
 
   // What the pauses are for (the worker keeps getting work) shows only in the bench: here the
   // worker is fast enough to take part without them. This checks that a main lane past its bound
   // pauses (hands out work, answers reads) mid-block and the block still equals serial execution.
   it('a DagTransfer block split between both lanes, the main lane past PARALLEL_MAIN_LANE_BATCH_MAX, equals serial', async () => {
-    const a = await dumpWorld()
-    const b = await dumpWorld()
-    const executor = createParallelExecutor(
-      { workers: 2, mode: 'dag', mainLane: 'always', minTransactions: 1 },
-      { crypto: ecdsa, tables: () => b.tables },
-    )
-    try {
-      await setupWorld(a, createSerialExecutor({}, { crypto: ecdsa, tables: () => a.tables }))
-      await setupWorld(b, executor)
+    await withTwoLanes(async ({ a, b, executor }) => {
       // DagTransfer calls: cheap, so a main lane that never paused would run nearly all of them
       // before the worker got past its first hand-out.
       const block = (number: number) =>
@@ -105,9 +119,7 @@ describe('parallel executor: the main thread is one of the lanes', () => {
         fed = (s?.onMain ?? 0) > PARALLEL_MAIN_LANE_BATCH_MAX && (s?.merged ?? 0) > 0
       }
       expect(fed).toBe(true)
-    } finally {
-      await executor.close()
-    }
+    })
   }, 240_000)
 
   it('starts workers − 1 threads: one thread for 2 lanes, two for 3', async () => {

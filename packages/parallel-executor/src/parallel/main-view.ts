@@ -74,6 +74,23 @@ export async function readItem(
 }
 
 /**
+ * The block's open table `name` (`handles`), else the store's answer without waiting
+ * (`openTableCached`, kept in `handles` when found): `null` when the table does not exist,
+ * `undefined` when only an asynchronous lookup can tell.
+ */
+function cachedHandle(
+  tables: TableStore,
+  handles: Map<string, Table>,
+  name: string,
+): CachedTable | null | undefined {
+  const open = handles.get(name)
+  if (open !== undefined) return open as CachedTable
+  const known = (tables as CachedTableStore).openTableCached?.(name)
+  if (known !== undefined && known !== null) handles.set(name, known)
+  return known
+}
+
+/**
  * `readItem` without waiting, for a table item whose table the block has open (`handles`) or
  * the store knows (`openTableCached`) and whose rows the store holds in memory (`selectCached`):
  * the same value `readItem` gives, or `undefined` when only `readItem` can tell (world-state
@@ -87,15 +104,9 @@ export function readItemCached(
   const c = item[0]
   if (c !== 'r' && c !== 'i') return undefined
   const cut = c === 'r' ? item.indexOf('\u0000', 2) : item.length
-  const name = item.slice(2, cut)
-  let table = handles.get(name) as CachedTable | undefined
-  if (table === undefined) {
-    const known = (tables as CachedTableStore).openTableCached?.(name)
-    if (known === undefined) return undefined
-    if (known === null) return c === 'r' ? encodeRows([]) : null
-    handles.set(name, known)
-    table = known
-  }
+  const table = cachedHandle(tables, handles, item.slice(2, cut))
+  if (table === undefined) return undefined
+  if (table === null) return c === 'r' ? encodeRows([]) : null
   if (c === 'i') return encodeInfo(table.info)
   const rows = table.selectCached?.(item.slice(cut + 1))
   return rows === undefined ? undefined : encodeRows(rows)
@@ -155,13 +166,8 @@ export function replayTableOpsCached(
   for (; done < ops.length; done++) {
     const op = ops[done] as TableOp
     if (op[0] !== 'insert' && op[0] !== 'update') break
-    let table = handles.get(op[1]) as CachedTable | undefined
-    if (table === undefined) {
-      const known = (tables as CachedTableStore).openTableCached?.(op[1])
-      if (known === undefined || known === null) break
-      handles.set(op[1], known)
-      table = known
-    }
+    const table = cachedHandle(tables, handles, op[1])
+    if (table === undefined || table === null) break
     const rc =
       op[0] === 'insert' ? table.insertCached?.(op[2], op[3]) : table.updateCached?.(op[2], op[3], op[4])
     if (rc === undefined) break

@@ -835,12 +835,32 @@ export function createParallelExecutor(
         refresh.add(item)
         aliases(item, refresh)
       }
-      for (const item of refresh) {
+      const refreshing = refreshItems([...refresh])
+      if (refreshing !== undefined) await refreshing
+      return ms
+    }
+    /**
+     * Re-reads the committed values of `items` (written in the block, or counterparts of what
+     * was) from `from` on and logs them for the workers: without waiting while they are in
+     * memory, else the rest asynchronously, in the same order.
+     */
+    const refreshItems = (items: readonly string[], from = 0): Promise<void> | undefined => {
+      for (let k = from; k < items.length; k++) {
+        const item = items[k] as string
         changed(item)
         known.delete(item)
-        logSet(item, loadCached(item) ?? (await load(item)))
+        const entry = loadCached(item)
+        if (entry === undefined) return refreshLoading(items, k)
+        logSet(item, entry)
       }
-      return ms
+      return undefined
+    }
+    /** `refreshItems` at item `k`, whose value has to be loaded, and on. */
+    const refreshLoading = async (items: readonly string[], k: number): Promise<void> => {
+      const item = items[k] as string
+      logSet(item, await load(item))
+      const rest = refreshItems(items, k + 1)
+      if (rest !== undefined) await rest
     }
     /**
      * StorageState keeps account `A` in table `c_A` (rows `nonce`, `balance`, `code`, …, and one
@@ -894,12 +914,15 @@ export function createParallelExecutor(
       if ((r.stateOps?.length ?? 0) > 0) return mergeFrom(r, 0)
       const done = replayTableOpsCached(tables, handles, tableOps)
       if (done < tableOps.length) return mergeFrom(r, done)
-      if (session.recordCached(r.receipt as Receipt) === undefined) return mergeFrom(r, done, true)
+      if (session.recordCached(r.receipt as Receipt) === undefined) return mergeFrom(r, done)
       return mergeWrites(r)
     }
-    /** `merge` from table operation `tableFrom` on, waiting (state operations first, when any). */
-    const mergeFrom = async (r: TaskResult, tableFrom: number, unrecorded = false): Promise<void> => {
-      if (tableFrom === 0 && !unrecorded) await replayStateOps(state, r.stateOps ?? [])
+    /**
+     * `merge` from table operation `tableFrom` on, waiting. State operations come first; only a
+     * result that has some starts here at once (`tableFrom` 0), so for the others there are none.
+     */
+    const mergeFrom = async (r: TaskResult, tableFrom: number): Promise<void> => {
+      await replayStateOps(state, r.stateOps ?? [])
       await replayTableOps(tables, handles, r.tableOps ?? [], tableFrom)
       await session.record(r.receipt as Receipt)
       await mergeWrites(r)
@@ -916,27 +939,7 @@ export function createParallelExecutor(
       }
       if (refresh.size === 0) return undefined
       for (let k = 0; k < writes.length; k += 2) refresh.delete(writes[k] as string)
-      const rest = [...refresh]
-      for (let k = 0; k < rest.length; k++) {
-        const item = rest[k] as string
-        changed(item)
-        known.delete(item)
-        const entry = loadCached(item)
-        if (entry === undefined) return refreshFrom(rest, k)
-        logSet(item, entry)
-      }
-      return undefined
-    }
-    /** Refreshes `items` from `from` on, waiting for loads (`changed` and `known` done for `from`). */
-    const refreshFrom = async (items: readonly string[], from: number): Promise<void> => {
-      for (let k = from; k < items.length; k++) {
-        const item = items[k] as string
-        if (k > from) {
-          changed(item)
-          known.delete(item)
-        }
-        logSet(item, await load(item))
-      }
+      return refreshItems([...refresh])
     }
     /**
      * Whether result `r` of transaction `i` still holds: every value it read equals the value

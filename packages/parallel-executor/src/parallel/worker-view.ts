@@ -439,10 +439,16 @@ export class WorkerView implements StateView, TableStore, CachedTableStore {
   // --- TableStore ---
 
   private async info(name: string): Promise<TableInfo | undefined> {
+    const known = this.infoCached(name)
+    return known !== NONE ? known : this.outsideDecoded(tableInfoItem(name), frozenInfo)
+  }
+
+  /** `info` without waiting, `NONE` when the schema has to be fetched. */
+  private infoCached(name: string): TableInfo | undefined | typeof NONE {
     const item = tableInfoItem(name)
     const local = this.local.get(item)
     if (local !== undefined) return local.value as TableInfo | undefined
-    return this.outsideDecoded(item, frozenInfo)
+    return this.outsideDecodedCached(item, frozenInfo)
   }
 
   async createTable(info: TableInfo): Promise<number> {
@@ -463,12 +469,7 @@ export class WorkerView implements StateView, TableStore, CachedTableStore {
    * schema has to be fetched. Reads are recorded as `openTable` records them.
    */
   openTableCached(name: string): CachedTable | null | undefined {
-    const item = tableInfoItem(name)
-    const local = this.local.get(item)
-    const info =
-      local !== undefined
-        ? (local.value as TableInfo | undefined)
-        : this.outsideDecodedCached(item, frozenInfo)
+    const info = this.infoCached(name)
     if (info === NONE) return undefined
     return info === undefined ? null : this.handleOf(info)
   }
